@@ -1,0 +1,5 @@
+//! The `mtw` command line.
+
+fn main() {
+    println!("mtw: skeleton");
+}

@@ -1,0 +1,24 @@
+//! # mtw — Multi-task Wasserstein regression
+//!
+//! Sparse multi-task regression regularized by unbalanced optimal transport (Janati, Cuturi,
+//! Gramfort, AISTATS 2019), with the baselines it is compared against. For T tasks with designs
+//! `X_t` (n × p) and targets `Y_t`, MTW minimises over θ = (θ_1, …, θ_T) and barycenters θ̄±
+//!
+//! ```text
+//! (1/2n) Σ_t ‖X_t θ_t − Y_t‖² + (µ/T) Σ_t [W(θ_t⁺, θ̄⁺) + W(θ_t⁻, θ̄⁻)] + (λ/T) Σ_t ‖θ_t‖₁
+//! ```
+//!
+//! where W is entropic unbalanced optimal transport (entropy ε, KL marginal relaxation γ) on a
+//! ground metric M between the p features.
+//!
+//! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
+//! estimators), [`error`].
+
+pub mod error;
+pub mod model;
+pub mod ot;
+pub mod scalar;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use scalar::Scalar;
