@@ -98,9 +98,7 @@ impl<T: Scalar> Problem<T> {
 
     /// Residuals `R_t = Y_t − X_t θ_t` for coefficients `coef` (p × T).
     pub fn residuals(&self, coef: &DMatrix<T>) -> Vec<DVector<T>> {
-        (0..self.n_tasks())
-            .map(|t| &self.targets[t] - &self.designs[t] * coef.column(t))
-            .collect()
+        (0..self.n_tasks()).map(|t| &self.targets[t] - &self.designs[t] * coef.column(t)).collect()
     }
 
     /// The data-fit term `(1/2n) Σ_t ‖Y_t − X_t θ_t‖²`.
