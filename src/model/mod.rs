@@ -6,3 +6,5 @@ pub mod problem;
 
 pub use fit::{Estimator, Fit};
 pub use problem::Problem;
+
+pub mod mtw;

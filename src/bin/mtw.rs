@@ -1,5 +1,0 @@
-//! The `mtw` command line.
-
-fn main() {
-    println!("mtw: skeleton");
-}

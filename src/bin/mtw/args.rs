@@ -1,0 +1,146 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use mtw::ot::KernelStrategy;
+
+/// Multi-task Wasserstein regression and its baselines.
+#[derive(Parser, Debug)]
+#[command(name = "mtw", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fit a multi-task model on X.npy (T×n×p) and Y.npy (T×n).
+    Fit(FitArgs),
+    /// Unbalanced Wasserstein barycenter of the rows of A.npy (T×p, non-negative).
+    Barycenter(BarycenterArgs),
+}
+
+/// Floating-point precision of the computation.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Precision {
+    F64,
+    F32,
+}
+
+/// Kernel strategy names on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum KernelArg {
+    Auto,
+    Dense,
+    Separable,
+    LogDense,
+    LogSeparable,
+}
+
+impl From<KernelArg> for KernelStrategy {
+    fn from(k: KernelArg) -> Self {
+        match k {
+            KernelArg::Auto => KernelStrategy::Auto,
+            KernelArg::Dense => KernelStrategy::Dense,
+            KernelArg::Separable => KernelStrategy::Separable,
+            KernelArg::LogDense => KernelStrategy::LogDense,
+            KernelArg::LogSeparable => KernelStrategy::LogSeparable,
+        }
+    }
+}
+
+/// Models `fit` knows.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ModelArg {
+    /// Multi-task Wasserstein.
+    Mtw,
+    /// Reweighted MTW (ℓ0.5 penalty).
+    Remtw,
+}
+
+/// Where the ground metric comes from.
+#[derive(Args, Debug, Clone)]
+#[group(required = true, multiple = false)]
+pub struct MetricArgs {
+    /// Ground metric M.npy (p×p, non-negative), used as given.
+    #[arg(long, value_name = "M.npy")]
+    pub metric: Option<PathBuf>,
+    /// Regular grid W,H[,D] (row-major features): squared Euclidean metric divided by its median.
+    #[arg(long, value_name = "W,H[,D]", value_delimiter = ',')]
+    pub grid: Option<Vec<usize>>,
+}
+
+/// Transport parameters shared by `fit` and `barycenter`.
+#[derive(Args, Debug, Clone)]
+pub struct OtArgs {
+    #[command(flatten)]
+    pub metric: MetricArgs,
+    /// Entropy ε (default: median(M)/p).
+    #[arg(long)]
+    pub epsilon: Option<f64>,
+    /// Marginal relaxation γ (default: from --tau).
+    #[arg(long, conflicts_with = "tau")]
+    pub gamma: Option<f64>,
+    /// τ in (0, 1) of the mass bound (11): γ = −max(M)/ln τ.
+    #[arg(long, default_value_t = 0.5)]
+    pub tau: f64,
+    /// How the Gibbs kernel is applied.
+    #[arg(long, value_enum, default_value_t = KernelArg::Auto)]
+    pub kernel: KernelArg,
+    /// Floating-point precision.
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    pub precision: Precision,
+    /// Output folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// Model to fit.
+    #[arg(long, value_enum, default_value_t = ModelArg::Mtw)]
+    pub model: ModelArg,
+    /// Designs X.npy, T×n×p.
+    #[arg(long, value_name = "X.npy")]
+    pub design: PathBuf,
+    /// Targets Y.npy, T×n.
+    #[arg(long, value_name = "Y.npy")]
+    pub target: PathBuf,
+    /// µ ≥ 0, weight of the shared (transport) term.
+    #[arg(long)]
+    pub mu: f64,
+    /// λ ≥ 0, weight of the per-task ℓ1 term.
+    #[arg(long = "lambda")]
+    pub lambda: f64,
+    /// Fit non-negative coefficients only.
+    #[arg(long)]
+    pub positive: bool,
+    /// Estimate a noise level per task jointly (fixed-point scheme).
+    #[arg(long)]
+    pub concomitant: bool,
+    /// Outer tolerance (default: 1e-8 in f64, 1e-5 in f32).
+    #[arg(long)]
+    pub tol: Option<f64>,
+    /// Cap on outer iterations.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_iter: usize,
+    #[command(flatten)]
+    pub ot: OtArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BarycenterArgs {
+    /// Inputs A.npy, T×p, non-negative.
+    #[arg(long, value_name = "A.npy")]
+    pub inputs: PathBuf,
+    /// Tolerance on the relative change of the barycenter (default: 1e-8 in f64, 1e-5 in f32).
+    #[arg(long)]
+    pub tol: Option<f64>,
+    /// Cap on Sinkhorn sweeps.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_iter: usize,
+    #[command(flatten)]
+    pub ot: OtArgs,
+}

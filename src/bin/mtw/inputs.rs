@@ -1,0 +1,70 @@
+//! Loading and checking the command-line inputs shared by the subcommands.
+
+use std::path::Path;
+
+use mtw::error::{Error, Result};
+use mtw::io::npy;
+use mtw::model::Problem;
+use mtw::ot::defaults::{default_epsilon, gamma_from_tau};
+use mtw::ot::GroundMetric;
+use mtw::Scalar;
+
+use crate::args::OtArgs;
+
+/// The ground metric from `--metric` (as given) or `--grid` (median-normalised).
+pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
+    match (&args.metric.metric, &args.metric.grid) {
+        (Some(path), _) => {
+            let array = npy::read(path)?;
+            GroundMetric::dense(array.to_matrix(path, "the metric")?)
+        }
+        (None, Some(shape)) => GroundMetric::grid_squared_euclidean(shape)?.normalized_by_median(),
+        (None, None) => Err(Error::parameter("metric", "none", "give --metric or --grid")),
+    }
+}
+
+/// ε and γ: the given values, or the defaults median(M)/p and −max(M)/ln τ.
+pub fn epsilon_gamma<T: Scalar>(args: &OtArgs, metric: &GroundMetric<T>) -> Result<(T, T)> {
+    let epsilon = match args.epsilon {
+        Some(e) => T::of_f64(e),
+        None => default_epsilon(metric)?,
+    };
+    let gamma = match args.gamma {
+        Some(g) => T::of_f64(g),
+        None => gamma_from_tau(metric, T::of_f64(args.tau))?,
+    };
+    Ok((epsilon, gamma))
+}
+
+/// The regression problem from X.npy (T×n×p) and Y.npy (T×n).
+pub fn problem<T: Scalar>(design: &Path, target: &Path) -> Result<Problem<T>> {
+    let x = npy::read(design)?;
+    let y = npy::read(target)?;
+    let designs = x.to_matrices::<T>(design, "X")?;
+    let targets = y.to_vectors::<T>(target, "Y")?;
+    if designs.len() != targets.len() {
+        return Err(Error::Shape(format!(
+            "X has {} tasks but Y has {} rows",
+            designs.len(),
+            targets.len()
+        )));
+    }
+    Problem::new(designs, targets)
+}
+
+/// Creates the output folder.
+pub fn out_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Writes `value` as pretty JSON to `path`, atomically.
+pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::format(path, format!("cannot serialize ({e})")))?;
+    mtw::io::atomic::write_bytes(path, text.as_bytes())
+}
+
+/// A scalar as JSON (non-finite values become null).
+pub fn num<T: Scalar>(x: T) -> serde_json::Value {
+    serde_json::Number::from_f64(x.to_f64()).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}

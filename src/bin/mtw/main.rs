@@ -1,0 +1,25 @@
+//! The `mtw` command line: fit a model or compute a barycenter from `.npy` files.
+//!
+//! Exit status: 0 on success, 2 with a one-line message on bad input or a failed fit.
+
+mod args;
+mod barycenter;
+mod fit;
+mod inputs;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fit(args) => fit::run(&args),
+        Command::Barycenter(args) => barycenter::run(&args),
+    };
+    if let Err(error) = result {
+        eprintln!("mtw: error: {error}");
+        std::process::exit(2);
+    }
+}

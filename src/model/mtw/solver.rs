@@ -1,0 +1,409 @@
+//! The outer loop of MTW (Algorithm 1): coordinate descent with fixed plans, then warm-started
+//! Sinkhorn sweeps for the barycenters, until θ and the objective stop changing.
+
+use std::time::Instant;
+
+use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::mtw::cd::{coordinate_descent, CdConstants, TaskInputs, TaskState};
+use crate::model::mtw::Mtw;
+use crate::model::{Fit, Problem};
+use crate::ot::{BarycenterOutput, SinkhornState};
+use crate::scalar::Scalar;
+
+/// Per-entry ℓ1 weights of the positive and negative parts (p × T each), for reweighting.
+pub(crate) type Weights<T> = (DMatrix<T>, DMatrix<T>);
+
+/// Cap on the Sinkhorn sweeps of the final barycenter solve, as a multiple of `max_iter_ot`.
+const FINAL_OT_SWEEPS_FACTOR: usize = 100;
+
+/// Fits MTW with optional ℓ1 weights (plain MTW when `weights` is `None`).
+pub(crate) fn solve<T: Scalar>(
+    mtw: &Mtw<T>,
+    problem: &Problem<T>,
+    start: Option<&Fit<T>>,
+    weights: Option<&Weights<T>>,
+    model: &'static str,
+) -> Result<Fit<T>> {
+    let timer = Instant::now();
+    let prm = &mtw.params;
+    let (n, p, n_tasks) = (problem.n_samples(), problem.n_features(), problem.n_tasks());
+    if let Some((wp, wn)) = weights {
+        problem.check_coef("positive-part weights", wp)?;
+        problem.check_coef("negative-part weights", wn)?;
+    }
+
+    // Penalty constants: α = µ/T, β = λ/T, and the coordinate problem is scaled by n.
+    let tasks_t = T::of_usize(n_tasks);
+    let n_t = T::of_usize(n);
+    let alpha = prm.mu / tasks_t;
+    let beta = prm.lambda / tasks_t;
+    let sigma_floor = prm.concomitant.then(|| concomitant_floor(problem));
+    let consts = CdConstants {
+        transport: n_t * alpha * prm.gamma,
+        l1: n_t * beta,
+        positive: prm.positive,
+        sigma_floor,
+    };
+    let col_norms: Vec<DVector<T>> = problem
+        .designs()
+        .iter()
+        .map(|x| DVector::from_iterator(p, x.column_iter().map(|c| c.norm_squared())))
+        .collect();
+
+    // Start: parts, residuals, noise levels, scalings.
+    let mut tasks = initial_tasks(problem, start, prm.positive, &col_norms)?;
+    if let Some(floor) = sigma_floor {
+        for task in &mut tasks {
+            task.sigma = (task.residual.norm() / n_t.sqrt()).max(floor);
+        }
+    }
+    let mut states = warm_states(start, p, n_tasks);
+    let use_ot = prm.mu > T::zero();
+
+    let mut ot = if use_ot {
+        Some(barycenter_step(mtw, &tasks, &states, prm.tol_ot, prm.max_iter_ot)?)
+    } else {
+        None
+    };
+    if let Some(step) = &ot {
+        states = step.states();
+    }
+    let mut objective = objective_value(problem, &tasks, ot.as_ref(), alpha, beta, weights);
+    check_finite("objective", objective, 0)?;
+    let mut trace = vec![objective];
+    let mut converged = false;
+    let mut iterations = 0;
+
+    for iteration in 1..=prm.max_iter {
+        iterations = iteration;
+
+        // 1. Coordinate descent on every task with the plans fixed.
+        let previous: Vec<(DVector<T>, DVector<T>)> =
+            tasks.iter().map(|s| (s.pos.clone(), s.neg.clone())).collect();
+        let marginals = ot.as_ref().map(|s| s.marginals());
+        tasks.par_iter_mut().enumerate().for_each(|(t, state)| {
+            let inputs = TaskInputs {
+                design: problem.design(t),
+                col_norms_sq: &col_norms[t],
+                marg_pos: marginals.as_ref().map_or_else(|| DVector::zeros(p), |m| m.0.column(t).into()),
+                marg_neg: marginals
+                    .as_ref()
+                    .and_then(|m| m.1.as_ref())
+                    .map_or_else(|| DVector::zeros(p), |m| m.column(t).into()),
+                weights_pos: weights.map(|w| w.0.column(t).into()),
+                weights_neg: weights.map(|w| w.1.column(t).into()),
+            };
+            coordinate_descent(state, &inputs, &consts, prm.max_iter_cd, prm.tol);
+        });
+
+        // 2. Sinkhorn sweeps for the barycenters at the new coefficients.
+        if use_ot {
+            let step = barycenter_step(mtw, &tasks, &states, prm.tol_ot, prm.max_iter_ot)?;
+            states = step.states();
+            ot = Some(step);
+        }
+
+        // 3. Objective and stopping test.
+        let new_objective = objective_value(problem, &tasks, ot.as_ref(), alpha, beta, weights);
+        check_finite("objective", new_objective, iteration)?;
+        trace.push(new_objective);
+        let change = relative_change(&previous, &tasks);
+        let objective_change = (objective - new_objective).abs();
+        objective = new_objective;
+        if change <= prm.tol && objective_change <= prm.tol * objective.abs() {
+            converged = true;
+            break;
+        }
+    }
+    if !converged {
+        log::warn!(
+            "{model} did not converge in {} iterations (tol {:e}); raise max_iter or tol",
+            prm.max_iter,
+            prm.tol.to_f64()
+        );
+    }
+
+    // Final barycenters, solved tightly at the returned coefficients, and exact residuals.
+    let final_ot = barycenter_step(
+        mtw,
+        &tasks,
+        &states,
+        prm.tol_ot,
+        prm.max_iter_ot * FINAL_OT_SWEEPS_FACTOR,
+    )?;
+    for (t, task) in tasks.iter_mut().enumerate() {
+        task.residual = problem.target(t) - problem.design(t) * (&task.pos - &task.neg);
+    }
+    let mut fit = assemble_fit(problem, tasks, final_ot, alpha, beta, weights, model, prm.concomitant);
+    fit.objective_trace = trace;
+    fit.iterations = iterations;
+    fit.converged = converged;
+    fit.tol_threshold = prm.tol;
+    fit.seconds = timer.elapsed().as_secs_f64();
+    Ok(fit)
+}
+
+/// σ₀ = 0.01 · min_t ‖Y_t‖ / √n, the floor of the concomitant noise levels.
+fn concomitant_floor<T: Scalar>(problem: &Problem<T>) -> T {
+    let min_norm = problem.targets().iter().map(|y| y.norm()).fold(T::max_finite(), |a, b| a.min(b));
+    T::of_f64(0.01) * min_norm / T::of_usize(problem.n_samples()).sqrt()
+}
+
+/// Starting parts and residuals: `1/p` everywhere (cold), or a previous fit's parts with exact
+/// zeros lifted to `1/p`; entries of zero design columns are 0 in both cases.
+fn initial_tasks<T: Scalar>(
+    problem: &Problem<T>,
+    start: Option<&Fit<T>>,
+    positive: bool,
+    col_norms: &[DVector<T>],
+) -> Result<Vec<TaskState<T>>> {
+    let (p, n_tasks) = (problem.n_features(), problem.n_tasks());
+    let lift = T::one() / T::of_usize(p);
+    let (pos, neg) = match start {
+        None => (DMatrix::from_element(p, n_tasks, lift), DMatrix::from_element(p, n_tasks, lift)),
+        Some(fit) => {
+            let (pos, neg) = match &fit.coef_parts {
+                Some((pos, neg)) => (pos.clone(), neg.clone()),
+                None => (fit.coef.map(|v| v.max(T::zero())), fit.coef.map(|v| (-v).max(T::zero()))),
+            };
+            problem.check_coef("warm-start coefficients", &pos)?;
+            problem.check_coef("warm-start coefficients", &neg)?;
+            let lifted = |v: T| if v > T::zero() && v.finite() { v } else { lift };
+            (pos.map(lifted), neg.map(lifted))
+        }
+    };
+
+    let tasks = (0..n_tasks)
+        .map(|t| {
+            let keep = |j: usize, v: T| if col_norms[t][j] > T::zero() { v } else { T::zero() };
+            let pos_t = DVector::from_fn(p, |j, _| keep(j, pos[(j, t)]));
+            let neg_t = if positive {
+                DVector::zeros(p)
+            } else {
+                DVector::from_fn(p, |j, _| keep(j, neg[(j, t)]))
+            };
+            let residual = problem.target(t) - problem.design(t) * (&pos_t - &neg_t);
+            TaskState { pos: pos_t, neg: neg_t, residual, sigma: T::one() }
+        })
+        .collect();
+    Ok(tasks)
+}
+
+/// Scalings of a previous fit, when their shapes fit this problem.
+fn warm_states<T: Scalar>(
+    start: Option<&Fit<T>>,
+    p: usize,
+    n_tasks: usize,
+) -> (Option<SinkhornState<T>>, Option<SinkhornState<T>>) {
+    let fits = |s: &SinkhornState<T>| s.log_u.shape() == (p, n_tasks);
+    match start.and_then(|f| f.sinkhorn_states.as_ref()) {
+        Some((pos, neg)) if fits(pos) && fits(neg) => (Some(pos.clone()), Some(neg.clone())),
+        _ => (None, None),
+    }
+}
+
+/// The barycenter solves of one outer iteration.
+pub(crate) struct OtStep<T: Scalar> {
+    pos: BarycenterOutput<T>,
+    neg: Option<BarycenterOutput<T>>,
+}
+
+impl<T: Scalar> OtStep<T> {
+    fn marginals(&self) -> (DMatrix<T>, Option<DMatrix<T>>) {
+        (self.pos.marginals.clone(), self.neg.as_ref().map(|o| o.marginals.clone()))
+    }
+
+    fn states(&self) -> (Option<SinkhornState<T>>, Option<SinkhornState<T>>) {
+        (Some(self.pos.state.clone()), self.neg.as_ref().map(|o| o.state.clone()))
+    }
+
+    fn ot_values(&self) -> (T, T) {
+        (self.pos.objective, self.neg.as_ref().map_or(T::zero(), |o| o.objective))
+    }
+}
+
+fn barycenter_step<T: Scalar>(
+    mtw: &Mtw<T>,
+    tasks: &[TaskState<T>],
+    states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
+    tol: T,
+    max_iter: usize,
+) -> Result<OtStep<T>> {
+    let p = tasks.first().map_or(0, |s| s.pos.len());
+    let stack = |part: fn(&TaskState<T>) -> &DVector<T>| {
+        DMatrix::from_fn(p, tasks.len(), |j, t| part(&tasks[t])[j])
+    };
+    let solver = &mtw.barycenter;
+    let pos = solver.solve(&stack(|s| &s.pos), states.0.as_ref(), tol, max_iter)?;
+    let neg = if mtw.params.positive {
+        None
+    } else {
+        Some(solver.solve(&stack(|s| &s.neg), states.1.as_ref(), tol, max_iter)?)
+    };
+    Ok(OtStep { pos, neg })
+}
+
+/// `(1/2n) Σ‖R_t‖² + α(OT⁺ + OT⁻) + β Σ w ⊙ σ_t (θ⁺ + θ⁻)`, the quantity each outer iteration
+/// decreases (σ_t = 1 unless concomitant, w = 1 unless reweighted).
+fn objective_value<T: Scalar>(
+    problem: &Problem<T>,
+    tasks: &[TaskState<T>],
+    ot: Option<&OtStep<T>>,
+    alpha: T,
+    beta: T,
+    weights: Option<&Weights<T>>,
+) -> T {
+    let n = T::of_usize(problem.n_samples());
+    let datafit = tasks.iter().fold(T::zero(), |a, s| a + s.residual.norm_squared()) / (n + n);
+    let (ot_pos, ot_neg) = ot.map_or((T::zero(), T::zero()), |s| s.ot_values());
+    let l1 = weighted_l1(tasks, weights, true);
+    datafit + alpha * (ot_pos + ot_neg) + beta * l1
+}
+
+/// `Σ_t σ_t Σ_j (w⁺ θ⁺ + w⁻ θ⁻)`; `with_sigma = false` drops σ_t.
+fn weighted_l1<T: Scalar>(tasks: &[TaskState<T>], weights: Option<&Weights<T>>, with_sigma: bool) -> T {
+    tasks.iter().enumerate().fold(T::zero(), |acc, (t, s)| {
+        let (pos, neg) = match weights {
+            Some((wp, wn)) => (s.pos.dot(&wp.column(t)), s.neg.dot(&wn.column(t))),
+            None => (s.pos.sum(), s.neg.sum()),
+        };
+        let sigma = if with_sigma { s.sigma } else { T::one() };
+        acc + sigma * (pos + neg)
+    })
+}
+
+/// Largest change of any entry of either part, relative to the largest entry (old or new).
+fn relative_change<T: Scalar>(previous: &[(DVector<T>, DVector<T>)], tasks: &[TaskState<T>]) -> T {
+    let mut change = T::zero();
+    let mut scale = T::zero();
+    for ((old_pos, old_neg), s) in previous.iter().zip(tasks) {
+        change = change.max((&s.pos - old_pos).amax()).max((&s.neg - old_neg).amax());
+        scale = scale.max(s.pos.amax()).max(s.neg.amax()).max(old_pos.amax()).max(old_neg.amax());
+    }
+    if scale > T::zero() {
+        change / scale
+    } else {
+        T::zero()
+    }
+}
+
+fn check_finite<T: Scalar>(what: &str, value: T, iteration: usize) -> Result<()> {
+    if value.finite() {
+        Ok(())
+    } else {
+        Err(Error::Numerical(format!("the MTW {what} is {value} at outer iteration {iteration}")))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assemble_fit<T: Scalar>(
+    problem: &Problem<T>,
+    tasks: Vec<TaskState<T>>,
+    ot: OtStep<T>,
+    alpha: T,
+    beta: T,
+    weights: Option<&Weights<T>>,
+    model: &'static str,
+    concomitant: bool,
+) -> Fit<T> {
+    let n = T::of_usize(problem.n_samples());
+    let pos = DMatrix::from_columns(&tasks.iter().map(|s| s.pos.clone()).collect::<Vec<_>>());
+    let neg = DMatrix::from_columns(&tasks.iter().map(|s| s.neg.clone()).collect::<Vec<_>>());
+    let datafit = tasks.iter().fold(T::zero(), |a, s| a + s.residual.norm_squared()) / (n + n);
+    let (ot_pos, ot_neg) = ot.ot_values();
+    let l1 = weighted_l1(&tasks, weights, false);
+
+    let mut fit = Fit::new(model, &pos - &neg);
+    fit.objective_parts = vec![
+        ("datafit", datafit),
+        ("ot", alpha * (ot_pos + ot_neg)),
+        ("ot_pos_unscaled", ot_pos),
+        ("ot_neg_unscaled", ot_neg),
+        ("l1", beta * l1),
+    ];
+    if concomitant {
+        let sigma = DVector::from_iterator(tasks.len(), tasks.iter().map(|s| s.sigma));
+        fit.fixed_point_residual = Some(sigma_residual(problem, &tasks));
+        fit.sigma = Some(sigma);
+    } else {
+        fit.objective = Some(datafit + alpha * (ot_pos + ot_neg) + beta * l1);
+    }
+    let bary_neg = ot.neg.as_ref().map(|o| o.barycenter.clone());
+    fit.barycenter = Some(match &bary_neg {
+        Some(q) => &ot.pos.barycenter - q,
+        None => ot.pos.barycenter.clone(),
+    });
+    fit.log_domain_used = ot.pos.log_domain_used || ot.neg.as_ref().is_some_and(|o| o.log_domain_used);
+    let neg_state = ot.neg.as_ref().map_or_else(|| ot.pos.state.clone(), |o| o.state.clone());
+    fit.sinkhorn_states = Some((ot.pos.state.clone(), neg_state));
+    fit.coef_parts = Some((pos, neg));
+    fit
+}
+
+/// `max_t |σ_t − max(‖R_t‖/√n, σ₀)| / σ_t`: how far the noise levels are from their fixed point.
+fn sigma_residual<T: Scalar>(problem: &Problem<T>, tasks: &[TaskState<T>]) -> T {
+    let floor = concomitant_floor(problem);
+    let sqrt_n = T::of_usize(problem.n_samples()).sqrt();
+    tasks.iter().fold(T::zero(), |acc, s| {
+        let target = (s.residual.norm() / sqrt_n).max(floor);
+        let denom = s.sigma.max(T::min_positive());
+        acc.max((s.sigma - target).abs() / denom)
+    })
+}
+
+/// Largest violation of the coordinate-wise optimality conditions of MTW at `fit`, relative to
+/// the ℓ1 weight β = λ/T (or absolute when λ = 0).
+///
+/// For every entry of each part with a non-zero design column, the partial derivative
+/// `−X_jᵀR_t/n + αγ(1 − m_j/θ_j) + βσ_t` must vanish (θ_j > 0: the transport term's slope is
+/// −∞ at 0, so optimal entries are positive), where `m` are the left marginals of the
+/// barycenter problem solved at `fit`'s parts. For plain and concomitant MTW (not reweighted).
+pub fn kkt_violation<T: Scalar>(mtw: &Mtw<T>, problem: &Problem<T>, fit: &Fit<T>) -> Result<T> {
+    let prm = &mtw.params;
+    let (pos, neg) = fit
+        .coef_parts
+        .as_ref()
+        .ok_or_else(|| Error::parameter("fit", fit.model, "has no coefficient parts"))?;
+    let n_tasks = T::of_usize(problem.n_tasks());
+    let n = T::of_usize(problem.n_samples());
+    let alpha = prm.mu / n_tasks;
+    let beta = prm.lambda / n_tasks;
+    let tight = prm.tol_ot.min(T::of_f64(1e-12).max(T::epsilon_machine()));
+    let states = fit.sinkhorn_states.as_ref();
+    let solver = &mtw.barycenter;
+    let max_sweeps = prm.max_iter_ot * FINAL_OT_SWEEPS_FACTOR;
+    let m_pos = solver.solve(pos, states.map(|s| &s.0), tight, max_sweeps)?.marginals;
+    let m_neg = if prm.positive {
+        None
+    } else {
+        Some(solver.solve(neg, states.map(|s| &s.1), tight, max_sweeps)?.marginals)
+    };
+
+    let mut worst = T::zero();
+    for t in 0..problem.n_tasks() {
+        let x = problem.design(t);
+        let residual = problem.target(t) - x * fit.coef.column(t);
+        let corr = x.tr_mul(&residual) / n;
+        let sigma = fit.sigma.as_ref().map_or(T::one(), |s| s[t]);
+        for j in 0..problem.n_features() {
+            if x.column(j).norm_squared() <= T::zero() {
+                continue;
+            }
+            let mut check = |theta: T, m: T, sign: T| {
+                let ratio = if m > T::zero() { m / theta } else { T::zero() };
+                let grad = -sign * corr[j] + alpha * prm.gamma * (T::one() - ratio) + beta * sigma;
+                // At θ = 0 (underflow) only grad ≥ 0 is required.
+                let violation = if theta > T::zero() { grad.abs() } else { (-grad).max(T::zero()) };
+                worst = worst.max(violation);
+            };
+            check(pos[(j, t)], m_pos[(j, t)], T::one());
+            if let Some(m_neg) = &m_neg {
+                check(neg[(j, t)], m_neg[(j, t)], -T::one());
+            }
+        }
+    }
+    Ok(if beta > T::zero() { worst / beta } else { worst })
+}
