@@ -15,6 +15,7 @@
 //! estimators), [`error`].
 
 pub mod error;
+pub mod geometry;
 pub mod model;
 pub mod ot;
 pub mod scalar;
