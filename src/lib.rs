@@ -16,6 +16,7 @@
 
 pub mod error;
 pub mod geometry;
+pub mod meg;
 pub mod model;
 pub mod ot;
 pub mod scalar;
