@@ -15,7 +15,9 @@
 //! estimators), [`error`].
 
 pub mod error;
+pub mod geometry;
 pub mod io;
+pub mod meg;
 pub mod model;
 pub mod ot;
 pub mod scalar;
