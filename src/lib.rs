@@ -12,9 +12,10 @@
 //! ground metric M between the p features.
 //!
 //! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
-//! estimators), [`error`].
+//! estimators), [`metrics`] (average precision, errors), [`error`].
 
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod ot;
 pub mod scalar;
