@@ -12,13 +12,15 @@
 //! ground metric M between the p features.
 //!
 //! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
-//! estimators), [`metrics`] (average precision, errors), [`error`].
+//! estimators), [`metrics`] (average precision, errors), [`select`] (grids, paths, CV, oracle),
+//! [`error`].
 
 pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod ot;
 pub mod scalar;
+pub mod select;
 pub mod validate;
 
 pub use error::{Error, Result};
