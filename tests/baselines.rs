@@ -75,6 +75,7 @@ fn indlasso_f32_matches_reference() {
     assert!(fit.converged);
     let coef = fit.coef.map(f64::from);
     let err = rel_max_diff(&coef, &matrix(get(&case, "outputs/coef")));
+    eprintln!("f32 coef error {err:e}");
     assert!(err < 1e-3, "f32 coef differs by {err:e}");
     let obj = f64::from(fit.objective.unwrap());
     assert!(rel_diff(obj, scalar(get(&case, "outputs/objective"))) < 1e-5);
@@ -124,7 +125,44 @@ fn grouplasso_f32_matches_reference() {
     let fit = GroupLasso::new(mu).unwrap().fit(&prob).unwrap();
     assert!(fit.converged);
     let err = rel_max_diff(&fit.coef.map(f64::from), &matrix(get(&case, "outputs/coef")));
+    eprintln!("f32 coef error {err:e}");
     assert!(err < 1e-3, "f32 coef differs by {err:e}");
+}
+
+#[test]
+fn dirty_f32_matches_reference() {
+    let case = load("dirty.json");
+    let prob: Problem<f32> = problem(&case).cast();
+    let mu = scalar(get(&case, "params/paper_eq12/mu")) as f32;
+    let lambda = scalar(get(&case, "params/paper_eq12/lambda")) as f32;
+    let fit = Dirty::new(mu, lambda).unwrap().fit(&prob).unwrap();
+    assert!(fit.converged);
+    let err = rel_max_diff(&fit.coef.map(f64::from), &matrix(get(&case, "outputs/coef")));
+    eprintln!("f32 coef error {err:e}");
+    assert!(err < 1e-3, "f32 coef differs by {err:e}");
+    let obj = f64::from(fit.objective.unwrap());
+    assert!(rel_diff(obj, scalar(get(&case, "outputs/objective"))) < 1e-5);
+}
+
+#[test]
+fn objective_traces_never_increase() {
+    let prob = gauss_problem();
+    let estimators: Vec<Boxed> = vec![
+        Box::new(Lasso::new(0.2).unwrap()),
+        Box::new(GroupLasso::new(0.4).unwrap()),
+        Box::new(Dirty::new(0.5, 0.35).unwrap()),
+        Box::new(MultiLevelLasso::new(0.2, 0.6).unwrap()),
+    ];
+    for est in estimators {
+        let fit = est.fit(&prob).unwrap();
+        let trace = &fit.objective_trace;
+        assert!(trace.len() > 1, "{}", est.name());
+        for w in trace.windows(2) {
+            assert!(w[1] <= w[0] * (1.0 + 1e-12), "{}: {} then {}", est.name(), w[0], w[1]);
+        }
+        let last = *trace.last().unwrap();
+        assert!(rel_diff(last, fit.objective.unwrap()) < 1e-12, "{}", est.name());
+    }
 }
 
 #[test]

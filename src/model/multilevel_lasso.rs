@@ -2,8 +2,10 @@
 //! `θ_jt = C_j S_jt` with a shared non-negative C,
 //!
 //! ```text
-//! min_{C ≥ 0, S} (1/2n) Σ_t ‖X_t (C ⊙ S_t) − Y_t‖² + µ ‖C‖₁ + (λ/T) Σ_t ‖S_t‖₁   (S ≥ 0 if positive)
+//! min_{C ≥ 0, S} (1/2n) Σ_t ‖X_t (C ⊙ S_t) − Y_t‖² + µ ‖C‖₁ + (λ/T) Σ_t ‖S_t‖₁
 //! ```
+//!
+//! (with S ≥ 0 if positive).
 //!
 //! Minimising over C for fixed θ gives `C_j = (λ ‖θ_j‖₁ / (T µ))^½` and the equivalent
 //! non-convex penalty `2 (µ λ / T)^½ Σ_j ‖θ_j‖₁^½` (paper eq. 14, up to the factor).

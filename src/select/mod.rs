@@ -2,9 +2,8 @@
 //! `*_max` values, warm-started paths, seeded k-fold cross-validation and "oracle" selection
 //! against a known truth.
 //!
-//! The caller supplies a *builder*, a function from [`Hyper`] to a boxed
-//! [`Estimator`](crate::model::Estimator), so one mechanism serves every model (Lasso, group
-//! Lasso, Dirty, multi-level Lasso, MTW):
+//! The caller supplies a *builder*, a function from [`Hyper`] to a boxed [`Estimator`], so one
+//! mechanism serves every model (Lasso, group Lasso, Dirty, multi-level Lasso, MTW):
 //!
 //! ```
 //! use mtw::model::{Estimator, Lasso, Problem};
