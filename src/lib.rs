@@ -12,15 +12,18 @@
 //! ground metric M between the p features.
 //!
 //! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
-//! estimators), [`error`].
+//! estimators), [`metrics`] (average precision, errors), [`select`] (grids, paths, CV, oracle),
+//! [`error`].
 
 pub mod error;
 pub mod geometry;
 pub mod io;
 pub mod meg;
+pub mod metrics;
 pub mod model;
 pub mod ot;
 pub mod scalar;
+pub mod select;
 pub mod validate;
 
 pub use error::{Error, Result};
