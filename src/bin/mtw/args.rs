@@ -58,11 +58,28 @@ pub enum ModelArg {
     Mtw,
     /// Reweighted MTW (ℓ0.5 penalty).
     Remtw,
+    /// Independent Lasso per task.
+    Lasso,
+    /// Independent reweighted (ℓ0.5) Lasso per task.
+    Relasso,
+    /// Group Lasso ℓ1/ℓ2 across tasks (uses --mu).
+    GroupLasso,
+    /// Dirty model: shared ℓ1/ℓ2 part (--mu) plus specific ℓ1 part (--lambda).
+    Dirty,
+    /// Multi-level Lasso: θ_jt = C_j S_jt (--mu on C, --lambda on S).
+    Mll,
+}
+
+impl ModelArg {
+    /// Whether the model needs a ground metric.
+    pub fn uses_transport(self) -> bool {
+        matches!(self, ModelArg::Mtw | ModelArg::Remtw)
+    }
 }
 
 /// Where the ground metric comes from.
 #[derive(Args, Debug, Clone)]
-#[group(required = true, multiple = false)]
+#[group(required = false, multiple = false)]
 pub struct MetricArgs {
     /// Ground metric M.npy (p×p, non-negative), used as given.
     #[arg(long, value_name = "M.npy")]
@@ -108,12 +125,13 @@ pub struct FitArgs {
     /// Targets Y.npy, T×n.
     #[arg(long, value_name = "Y.npy")]
     pub target: PathBuf,
-    /// µ ≥ 0, weight of the shared (transport) term.
-    #[arg(long)]
+    /// µ ≥ 0, weight of the shared term (transport, group or C penalty; 0 for Lasso models).
+    #[arg(long, default_value_t = 0.0)]
     pub mu: f64,
-    /// λ ≥ 0, weight of the per-task ℓ1 term.
-    #[arg(long = "lambda")]
-    pub lambda: f64,
+    /// λ ≥ 0, weight of the per-task ℓ1 term; for lasso and relasso also one value per task,
+    /// comma-separated.
+    #[arg(long = "lambda", value_delimiter = ',', default_value = "0")]
+    pub lambda: Vec<f64>,
     /// Fit non-negative coefficients only.
     #[arg(long)]
     pub positive: bool,

@@ -2,10 +2,12 @@
 
 use serde_json::{json, Map, Value};
 
-use mtw::error::Result;
+use mtw::error::{Error, Result};
 use mtw::io::npy;
-use mtw::model::mtw::{Mtw, MtwParams, ReweightedMtw};
-use mtw::model::{Estimator, Fit};
+use mtw::model::mtw::{lambda_max, Mtw, MtwParams, ReweightedMtw};
+use mtw::model::{
+    Dirty, Estimator, Fit, GroupLasso, Lasso, MultiLevelLasso, Problem, ReweightedLasso,
+};
 use mtw::Scalar;
 
 use crate::args::{FitArgs, ModelArg, Precision};
@@ -20,43 +22,140 @@ pub fn run(args: &FitArgs) -> Result<()> {
 
 fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
     let problem = inputs::problem::<T>(&args.design, &args.target)?;
-    let metric = inputs::metric::<T>(&args.ot)?;
-    let (epsilon, gamma) = inputs::epsilon_gamma(&args.ot, &metric)?;
-
-    let mut params = MtwParams::new(T::of_f64(args.mu), T::of_f64(args.lambda), epsilon, gamma);
-    params.positive = args.positive;
-    params.concomitant = args.concomitant;
-    params.max_iter = args.max_iter;
-    if let Some(tol) = args.tol {
-        params.tol = T::of_f64(tol);
-        params.tol_ot = T::of_f64(tol);
-    }
-    let mtw = Mtw::new(&metric, params.clone(), args.ot.kernel.into())?;
-    let estimator: Box<dyn Estimator<T>> = match args.model {
-        ModelArg::Mtw => Box::new(mtw),
-        ModelArg::Remtw => Box::new(ReweightedMtw::new(mtw)),
-    };
+    let (estimator, mut parameters, limits) = build::<T>(args, &problem)?;
     let fit = estimator.fit(&problem)?;
 
     inputs::out_dir(&args.ot.out)?;
-    npy::write_matrix(&args.ot.out.join("coef.npy"), &fit.coef)?;
+    let out = &args.ot.out;
+    npy::write_matrix(&out.join("coef.npy"), &fit.coef)?;
     if let Some(bary) = &fit.barycenter {
-        npy::write_vector(&args.ot.out.join("barycenter.npy"), bary)?;
+        npy::write_vector(&out.join("barycenter.npy"), bary)?;
     }
-    let mut parameters = serde_json::to_value(&params).unwrap_or(Value::Null);
+    if let (Some(shared), Some(specific)) = (&fit.coef_shared, &fit.coef_specific) {
+        npy::write_matrix(&out.join("coef_shared.npy"), shared)?;
+        npy::write_matrix(&out.join("coef_specific.npy"), specific)?;
+    }
     if let Value::Object(map) = &mut parameters {
         map.insert("model".into(), json!(estimator.name()));
-        map.insert("kernel".into(), json!(format!("{:?}", args.ot.kernel)));
         map.insert("precision".into(), json!(T::NAME));
+        map.insert("positive".into(), json!(args.positive));
         map.insert("n_tasks".into(), json!(problem.n_tasks()));
         map.insert("n_samples".into(), json!(problem.n_samples()));
         map.insert("n_features".into(), json!(problem.n_features()));
     }
-    inputs::write_json(&args.ot.out.join("fit.json"), &report(&fit, parameters))
+    inputs::write_json(&out.join("fit.json"), &report(&fit, parameters, limits))
+}
+
+/// The single λ of models that take one.
+fn one_lambda<T: Scalar>(args: &FitArgs) -> Result<T> {
+    match args.lambda.as_slice() {
+        [l] => Ok(T::of_f64(*l)),
+        many => Err(Error::parameter(
+            "lambda",
+            format!("{many:?}"),
+            "this model takes one value (per-task values are for lasso and relasso)",
+        )),
+    }
+}
+
+/// The estimator, its parameters for the report, and its penalty limits (λ_max / µ_max).
+#[allow(clippy::type_complexity)]
+fn build<T: Scalar>(
+    args: &FitArgs,
+    problem: &Problem<T>,
+) -> Result<(Box<dyn Estimator<T>>, Value, Value)> {
+    let mu = T::of_f64(args.mu);
+    let tol = args.tol.map(T::of_f64);
+    let pos = args.positive;
+    if !args.model.uses_transport() && args.concomitant {
+        return Err(Error::parameter("concomitant", true, "only mtw and remtw support it"));
+    }
+    let lambdas: Vec<T> = args.lambda.iter().map(|&l| T::of_f64(l)).collect();
+    let per_task = lambdas.len() > 1;
+
+    let built: (Box<dyn Estimator<T>>, Value, Value) = match args.model {
+        ModelArg::Mtw | ModelArg::Remtw => {
+            let metric = inputs::metric::<T>(&args.ot)?;
+            let (epsilon, gamma) = inputs::epsilon_gamma(&args.ot, &metric)?;
+            let mut params = MtwParams::new(mu, one_lambda(args)?, epsilon, gamma);
+            params.positive = pos;
+            params.concomitant = args.concomitant;
+            params.max_iter = args.max_iter;
+            if let Some(tol) = tol {
+                params.tol = tol;
+                params.tol_ot = tol;
+            }
+            let mtw = Mtw::new(&metric, params.clone(), args.ot.kernel.into())?;
+            let mut value = serde_json::to_value(&params).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("kernel".into(), json!(format!("{:?}", args.ot.kernel)));
+            }
+            let limits = json!({ "lambda_max": num(lambda_max(problem, pos)) });
+            let est: Box<dyn Estimator<T>> = match args.model {
+                ModelArg::Mtw => Box::new(mtw),
+                _ => Box::new(ReweightedMtw::new(mtw)),
+            };
+            (est, value, limits)
+        }
+        ModelArg::Lasso => {
+            let mut est = if per_task { Lasso::per_task(lambdas)? } else { Lasso::new(one_lambda(args)?)? };
+            est = est.positive(pos).max_iter(args.max_iter);
+            if let Some(tol) = tol {
+                est = est.tol(tol)?;
+            }
+            let limits = json!({ "lambda_max": num(Lasso::lambda_max(problem, pos)) });
+            (Box::new(est), json!({ "lambda": args.lambda }), limits)
+        }
+        ModelArg::Relasso => {
+            let mut est = if per_task {
+                ReweightedLasso::per_task(lambdas)?
+            } else {
+                ReweightedLasso::new(one_lambda(args)?)?
+            };
+            est = est.positive(pos).max_iter(args.max_iter, args.max_iter);
+            if let Some(tol) = tol {
+                est = est.tol(tol, tol)?;
+            }
+            let limits = json!({ "lambda_max": num(ReweightedLasso::lambda_max(problem, pos)) });
+            (Box::new(est), json!({ "lambda": args.lambda }), limits)
+        }
+        ModelArg::GroupLasso => {
+            let mut est = GroupLasso::new(mu)?.positive(pos).max_iter(args.max_iter);
+            if let Some(tol) = tol {
+                est = est.tol(tol)?;
+            }
+            let limits = json!({ "mu_max": num(GroupLasso::mu_max(problem, pos)) });
+            (Box::new(est), json!({ "mu": args.mu }), limits)
+        }
+        ModelArg::Dirty => {
+            let mut est = Dirty::new(mu, one_lambda(args)?)?.positive(pos).max_iter(args.max_iter);
+            if let Some(tol) = tol {
+                est = est.tol(tol)?;
+            }
+            let limits = json!({
+                "mu_max": num(Dirty::mu_max(problem, pos)),
+                "lambda_max": num(Dirty::lambda_max(problem, pos)),
+            });
+            (Box::new(est), json!({ "mu": args.mu, "lambda": args.lambda }), limits)
+        }
+        ModelArg::Mll => {
+            let lambda = one_lambda(args)?;
+            let mut est = MultiLevelLasso::new(mu, lambda)?.positive(pos).max_iter(args.max_iter, args.max_iter);
+            if let Some(tol) = tol {
+                est = est.tol(tol, tol)?;
+            }
+            let limits = json!({
+                "lambda_max": num(MultiLevelLasso::lambda_max(problem, pos)),
+                "mu_max": num(MultiLevelLasso::mu_max(problem, lambda, pos)?),
+            });
+            (Box::new(est), json!({ "mu": args.mu, "lambda": args.lambda }), limits)
+        }
+    };
+    Ok(built)
 }
 
 /// The `fit.json` content.
-fn report<T: Scalar>(fit: &Fit<T>, parameters: Value) -> Value {
+fn report<T: Scalar>(fit: &Fit<T>, parameters: Value, limits: Value) -> Value {
     let parts: Map<String, Value> =
         fit.objective_parts.iter().map(|(name, v)| (name.to_string(), num(*v))).collect();
     json!({
@@ -66,6 +165,7 @@ fn report<T: Scalar>(fit: &Fit<T>, parameters: Value) -> Value {
         "duality_gap": fit.duality_gap.map_or(Value::Null, num),
         "fixed_point_residual": fit.fixed_point_residual.map_or(Value::Null, num),
         "sigma": fit.sigma.as_ref().map(|s| s.iter().map(|&v| num(v)).collect::<Vec<_>>()),
+        "penalty_limits": limits,
         "iterations": fit.iterations,
         "converged": fit.converged,
         "tol_threshold": num(fit.tol_threshold),

@@ -19,7 +19,7 @@ pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
             GroundMetric::dense(array.to_matrix(path, "the metric")?)
         }
         (None, Some(shape)) => GroundMetric::grid_squared_euclidean(shape)?.normalized_by_median(),
-        (None, None) => Err(Error::parameter("metric", "none", "give --metric or --grid")),
+        (None, None) => Err(Error::parameter("metric", "none", "this model needs --metric or --grid")),
     }
 }
 
