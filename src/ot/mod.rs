@@ -1,10 +1,16 @@
+// NOTE TO THE AGENT IMPLEMENTING THIS: first read /work/wt-ot/HELPER_RULES.md (binding rules;
+// it also says when to commit and what to report). Delete this note and that file when done.
 //! Entropic unbalanced optimal transport: ground metrics, Gibbs kernels (several strategies
 //! behind one trait) and the generalized Sinkhorn barycenter (paper eq. 4-6, 8, Algorithm 2).
 
 pub mod barycenter;
+pub mod defaults;
+pub mod kernel;
 pub mod metric;
 
 pub use barycenter::{BarycenterOutput, SinkhornState, UnbalancedBarycenter};
+pub use defaults::{default_epsilon, gamma_from_tau};
+pub use kernel::{build_kernel, Domain, Kernel};
 pub use metric::{GridMetric, GroundMetric};
 
 /// How the Gibbs kernel `K = exp(−M/ε)` is stored and applied.

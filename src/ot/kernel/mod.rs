@@ -1,0 +1,281 @@
+//! Gibbs kernels `K = exp(−M/ε)`, stored and applied in one of several ways behind the
+//! [`Kernel`] trait.
+//!
+//! Every kernel acts on a p × T block (column t = task t) at once:
+//!
+//! * scaling domain ([`Domain::Scaling`]): `out = K x` and `out = Kᵀ x`;
+//! * log domain ([`Domain::Log`]): `out_i = log Σ_j K_ij exp(x_j) = LSE_j(−M_ij/ε + x_j)` and
+//!   the transpose `out_j = LSE_i(−M_ij/ε + x_i)`. Inputs may be `−∞` (zero scalings); a sum
+//!   whose terms are all `−∞` gives `−∞`, never NaN.
+//!
+//! | strategy | storage | cost per task and apply |
+//! |---|---|---|
+//! | [`DenseKernel`] | `K`, p × p | one gemm for all tasks: O(p²) |
+//! | [`SeparableKernel`] | one `n_a × n_a` factor per axis | O(p Σ n_a) |
+//! | [`LogDenseKernel`] | `−M/ε`, p × p | O(p²) exponentials |
+//! | [`LogSeparableKernel`] | `−M_a/ε` per axis | O(p Σ n_a) exponentials |
+//!
+//! `M` need not be symmetric: every strategy applies `K` and `Kᵀ` as such.
+
+mod dense;
+mod log_dense;
+mod log_separable;
+mod separable;
+
+use nalgebra::DMatrix;
+
+pub use dense::DenseKernel;
+pub use log_dense::LogDenseKernel;
+pub use log_separable::LogSeparableKernel;
+pub use separable::SeparableKernel;
+
+use crate::error::{Error, Result};
+use crate::ot::{GroundMetric, KernelStrategy};
+use crate::scalar::Scalar;
+use crate::validate::positive;
+
+/// Which quantities a kernel maps: scalings (`K x`) or log-scalings (`log K exp(x)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// `out = K x`.
+    Scaling,
+    /// `out = log(K exp(x))`, computed by log-sum-exp.
+    Log,
+}
+
+/// A Gibbs kernel for a fixed metric and ε, applied to p × T blocks.
+///
+/// Implementations are immutable after construction and `Send + Sync`, so one kernel can be
+/// shared by threads.
+pub trait Kernel<T: Scalar>: Send + Sync + std::fmt::Debug {
+    /// Number of features p (the block has p rows).
+    fn n_features(&self) -> usize;
+
+    /// Whether [`Kernel::apply`] maps scalings or log-scalings.
+    fn domain(&self) -> Domain;
+
+    /// A short name (`"dense"`, `"log-separable"`, …).
+    fn name(&self) -> &'static str;
+
+    /// Scaling domain: `out = K x`; log domain: `out_i = LSE_j(−M_ij/ε + x_j)`.
+    /// `x` and `out` are p × T; `out` is overwritten.
+    fn apply(&self, x: &DMatrix<T>, out: &mut DMatrix<T>);
+
+    /// Scaling domain: `out = Kᵀ x`; log domain: `out_j = LSE_i(−M_ij/ε + x_i)`.
+    fn apply_transpose(&self, x: &DMatrix<T>, out: &mut DMatrix<T>);
+}
+
+/// Builds the kernel of a single (non-`Auto`) strategy for `metric` and `epsilon`.
+///
+/// Dense strategies on a grid metric use its dense p × p form; separable strategies on a dense
+/// metric are an [`Error::Parameter`]. `Auto` is not a single kernel (the barycenter builds a
+/// scaling and a log kernel for it): asking for it here is an [`Error::Parameter`].
+pub fn build_kernel<T: Scalar>(
+    metric: &GroundMetric<T>,
+    epsilon: T,
+    strategy: KernelStrategy,
+) -> Result<Box<dyn Kernel<T>>> {
+    positive("epsilon", epsilon)?;
+    metric.validate()?;
+    Ok(match (strategy, metric) {
+        (KernelStrategy::Dense, GroundMetric::Dense(m)) => Box::new(DenseKernel::new(m, epsilon)),
+        (KernelStrategy::Dense, g) => Box::new(DenseKernel::new(&g.to_dense(), epsilon)),
+        (KernelStrategy::LogDense, GroundMetric::Dense(m)) => {
+            Box::new(LogDenseKernel::new(m, epsilon))
+        }
+        (KernelStrategy::LogDense, g) => Box::new(LogDenseKernel::new(&g.to_dense(), epsilon)),
+        (KernelStrategy::Separable, GroundMetric::Grid(g)) => {
+            Box::new(SeparableKernel::new(g, epsilon))
+        }
+        (KernelStrategy::LogSeparable, GroundMetric::Grid(g)) => {
+            Box::new(LogSeparableKernel::new(g, epsilon))
+        }
+        (KernelStrategy::Separable | KernelStrategy::LogSeparable, GroundMetric::Dense(_)) => {
+            return Err(Error::parameter(
+                "kernel strategy",
+                strategy.name(),
+                "a separable kernel needs a grid metric (GroundMetric::Grid), not a dense matrix",
+            ))
+        }
+        (KernelStrategy::Auto, _) => {
+            return Err(Error::parameter(
+                "kernel strategy",
+                strategy.name(),
+                "auto pairs a scaling and a log kernel; build one of them explicitly",
+            ))
+        }
+    })
+}
+
+/// `−∞` in `T`.
+#[inline]
+pub(crate) fn neg_inf<T: Scalar>() -> T {
+    T::of_f64(f64::NEG_INFINITY)
+}
+
+/// `−m/ε`, clamped to `−max_finite` so that the log kernel never holds `−∞`.
+pub(crate) fn neg_over_eps<T: Scalar>(m: &DMatrix<T>, epsilon: T) -> DMatrix<T> {
+    let floor = -T::max_finite();
+    m.map(|x| (-(x / epsilon)).max(floor))
+}
+
+/// Shifted terms `a = L_ij + x_j − max ≤ 0` below this cutoff are skipped in log-sum-exps:
+/// their total, at most `n · exp(cut) = ε_mach²` relative to the largest term (which is 1
+/// after the shift), is far below the rounding of the sum. Saves most exponentials when
+/// `M/ε` is large (small ε), which is where the log domain is needed.
+pub(crate) fn lse_cutoff<T: Scalar>(n: usize) -> T {
+    let e = T::epsilon_machine().ln();
+    e + e - T::of_usize(n.max(1)).ln()
+}
+
+/// `log Σ exp(terms)` over pre-shifted terms: `max + ln(sum)`, `−∞` if `max` is `−∞`.
+#[inline]
+pub(crate) fn finish_lse<T: Scalar>(max: T, sum: T) -> T {
+    if max == neg_inf::<T>() {
+        max
+    } else {
+        max + sum.ln()
+    }
+}
+
+/// Shape of a row-major axis `a` of `shape`: (outer, n_a, inner).
+pub(crate) fn axis_split(shape: &[usize], a: usize) -> (usize, usize, usize) {
+    let outer: usize = shape[..a].iter().product();
+    let inner: usize = shape[a + 1..].iter().product();
+    (outer, shape[a], inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ot::GroundMetric;
+
+    fn block(p: usize, t: usize, seed: u64) -> DMatrix<f64> {
+        // Deterministic pseudo-random values in (0, 1).
+        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        DMatrix::from_fn(p, t, |_, _| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) * 0.98 + 0.01
+        })
+    }
+
+    fn rel(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
+        let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(f64::MIN_POSITIVE);
+        a.iter().zip(b.iter()).fold(
+            0.0f64,
+            |m, (x, y)| {
+                if x == y {
+                    m
+                } else {
+                    m.max((x - y).abs() / scale)
+                }
+            },
+        )
+    }
+
+    /// An anisotropic, non-symmetric 3-D grid metric, to catch axis-order and transpose bugs.
+    fn grid_3d() -> GroundMetric<f64> {
+        let shape = [3usize, 4, 5];
+        let factors = shape
+            .iter()
+            .enumerate()
+            .map(|(a, &n)| {
+                DMatrix::from_fn(n, n, |i, k| {
+                    let d = i as f64 - k as f64;
+                    d * d * (1.0 + 0.3 * a as f64) + if i < k { 0.2 } else { 0.0 }
+                })
+            })
+            .collect();
+        GroundMetric::grid(&shape, factors).unwrap()
+    }
+
+    #[test]
+    fn separable_equals_dense_on_3d_grid() {
+        let g = grid_3d();
+        let eps = 0.7;
+        let dense =
+            build_kernel(&GroundMetric::Dense(g.to_dense()), eps, KernelStrategy::Dense).unwrap();
+        let sep = build_kernel(&g, eps, KernelStrategy::Separable).unwrap();
+        let x = block(60, 3, 1);
+        let (mut a, mut b) = (DMatrix::zeros(60, 3), DMatrix::zeros(60, 3));
+        dense.apply(&x, &mut a);
+        sep.apply(&x, &mut b);
+        assert!(rel(&b, &a) < 1e-13, "K x: {}", rel(&b, &a));
+        dense.apply_transpose(&x, &mut a);
+        sep.apply_transpose(&x, &mut b);
+        assert!(rel(&b, &a) < 1e-13, "K^T x: {}", rel(&b, &a));
+        // K is not symmetric here: K x != K^T x.
+        let mut c = DMatrix::zeros(60, 3);
+        dense.apply(&x, &mut c);
+        assert!(rel(&c, &a) > 1e-3);
+    }
+
+    #[test]
+    fn log_kernels_equal_log_of_dense() {
+        let g = grid_3d();
+        let eps = 0.7;
+        let dense = build_kernel(&g, eps, KernelStrategy::Dense).unwrap();
+        let x = block(60, 3, 2);
+        let mut lx = x.map(f64::ln);
+        // A −∞ entry (zero scaling) and an all −∞ column.
+        lx[(7, 0)] = f64::NEG_INFINITY;
+        let mut x0 = x.clone();
+        x0[(7, 0)] = 0.0;
+        for i in 0..60 {
+            lx[(i, 2)] = f64::NEG_INFINITY;
+            x0[(i, 2)] = 0.0;
+        }
+        for strategy in [KernelStrategy::LogDense, KernelStrategy::LogSeparable] {
+            let k = build_kernel(&g, eps, strategy).unwrap();
+            assert_eq!(k.domain(), Domain::Log);
+            for transpose in [false, true] {
+                let (mut a, mut b) = (DMatrix::zeros(60, 3), DMatrix::zeros(60, 3));
+                if transpose {
+                    dense.apply_transpose(&x0, &mut a);
+                    k.apply_transpose(&lx, &mut b);
+                } else {
+                    dense.apply(&x0, &mut a);
+                    k.apply(&lx, &mut b);
+                }
+                for i in 0..60 {
+                    assert_eq!(b[(i, 2)], f64::NEG_INFINITY, "{strategy:?}");
+                }
+                let eb = b.map(f64::exp);
+                assert!(
+                    rel(&eb, &a) < 1e-13,
+                    "{strategy:?} transpose={transpose}: {}",
+                    rel(&eb, &a)
+                );
+                assert!(b.iter().all(|v| !v.is_nan()));
+            }
+        }
+    }
+
+    #[test]
+    fn separable_on_dense_metric_is_a_parameter_error() {
+        let m = GroundMetric::dense(DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 1.0, 0.0])).unwrap();
+        for s in [KernelStrategy::Separable, KernelStrategy::LogSeparable] {
+            let err = build_kernel(&m, 1.0, s).unwrap_err();
+            assert!(matches!(err, Error::Parameter { .. }), "{err}");
+            assert!(err.to_string().contains("grid"), "{err}");
+        }
+    }
+
+    #[test]
+    fn one_d_grid_and_f32() {
+        let g = GroundMetric::<f32>::grid_squared_euclidean(&[9]).unwrap();
+        let d = build_kernel(&g, 2.0, KernelStrategy::Dense).unwrap();
+        let s = build_kernel(&g, 2.0, KernelStrategy::Separable).unwrap();
+        let ls = build_kernel(&g, 2.0, KernelStrategy::LogSeparable).unwrap();
+        let x = block(9, 2, 3).map(|v| v as f32);
+        let (mut a, mut b, mut c) =
+            (DMatrix::zeros(9, 2), DMatrix::zeros(9, 2), DMatrix::zeros(9, 2));
+        d.apply(&x, &mut a);
+        s.apply(&x, &mut b);
+        ls.apply(&x.map(f32::ln), &mut c);
+        for i in 0..18 {
+            assert!((a[i] - b[i]).abs() <= 1e-5 * a[i]);
+            assert!((a[i] - c[i].exp()).abs() <= 1e-5 * a[i]);
+        }
+    }
+}
