@@ -13,7 +13,7 @@ use nalgebra::RealField;
 /// Arithmetic and elementary functions come from [`nalgebra::RealField`] (`x.exp()`, `x.ln()`,
 /// `x.sqrt()`, `x.max(y)`); this trait adds conversions and precision-dependent defaults.
 pub trait Scalar:
-    RealField + Copy + Send + Sync + Debug + Display + LowerExp + Default + 'static
+    RealField + Copy + Send + Sync + Debug + Display + LowerExp + Default + serde::Serialize + 'static
 {
     /// `"f32"` or `"f64"`, as written in outputs and on the command line.
     const NAME: &'static str;

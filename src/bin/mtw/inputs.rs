@@ -27,7 +27,7 @@ pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
 pub fn epsilon_gamma<T: Scalar>(args: &OtArgs, metric: &GroundMetric<T>) -> Result<(T, T)> {
     let epsilon = match args.epsilon {
         Some(e) => T::of_f64(e),
-        None => default_epsilon(metric)?,
+        None => default_epsilon(metric),
     };
     let gamma = match args.gamma {
         Some(g) => T::of_f64(g),
