@@ -12,12 +12,15 @@
 //! ground metric M between the p features.
 //!
 //! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
-//! estimators), [`error`].
+//! estimators), [`study`] (the runner and charts shared by the study binaries), [`sim`]
+//! (simulators of the synthetic studies), [`error`].
 
 pub mod error;
 pub mod model;
 pub mod ot;
 pub mod scalar;
+pub mod sim;
+pub mod study;
 pub mod validate;
 
 pub use error::{Error, Result};
