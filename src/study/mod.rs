@@ -3,6 +3,7 @@
 //! A study is a configuration, a list of trial keys and a function that runs one trial; the
 //! runner does the rest:
 //!
+//! - [`ModelTable`]: labelled estimators fitted and scored on each trial's problem;
 //! - [`Study`]: name + serialisable configuration + seed, with a stable fingerprint;
 //! - [`trial_rng`]: each trial's ChaCha8 stream derives from (seed, key) only;
 //! - [`run_trials`]: runs pending trials in parallel (rayon), appends and flushes each finished
@@ -54,6 +55,7 @@ pub mod config;
 pub mod heatmap;
 pub mod key;
 pub mod merge;
+pub mod models;
 pub mod plot;
 pub mod progress;
 pub mod runner;
@@ -67,6 +69,7 @@ pub use config::{RunInfo, Study};
 pub use heatmap::{Image, ImageGrid};
 pub use key::{Measurement, Row, TrialKey};
 pub use merge::{merge_shards, MergeOutcome};
+pub use models::ModelTable;
 pub use plot::{LineChart, Series};
 pub use runner::{load_results, run_trials, RunOptions, RunOutcome, TrialFailure};
 pub use seed::trial_rng;

@@ -286,7 +286,7 @@ fn line_chart_on<DB: DrawingBackend>(
         .x_label_formatter(&|v| tick_label(*v))
         .y_label_formatter(&|v| tick_label(*v))
         .bold_line_style(RGBColor(225, 225, 225))
-        .light_line_style(RGBColor(244, 244, 244))
+        .light_line_style(TRANSPARENT)
         .axis_style(RGBColor(90, 90, 90))
         .draw()
         .map_err(|e| err(&e))?;
