@@ -106,3 +106,19 @@ fn image_grid_png_and_svg() {
         assert!(text.contains(label), "{label} missing from the SVG");
     }
 }
+
+#[test]
+fn one_chart_per_group() {
+    let (_keep, dir) = out_dir();
+    let mut all = rows();
+    all.extend(rows().into_iter().map(|mut r| {
+        r.key.group = "gaussian ρ".into();
+        r
+    }));
+    let written =
+        mtw::study::write_charts_per_group(&all, &dir, "auc", "overlap", "AUC", None).unwrap();
+    let names: Vec<String> =
+        written.iter().map(|(png, _)| png.file_name().unwrap().to_string_lossy().into()).collect();
+    assert_eq!(names, ["auc-blur.png", "auc-gaussian--.png"]);
+    assert!(written.iter().all(|(png, svg)| is_png(png) && svg.exists()));
+}

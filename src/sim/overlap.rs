@@ -220,6 +220,18 @@ impl OverlapSimulator {
         TrialKey::new(design.name(), overlap, trial)
     }
 
+    /// Keys of every trial, design-major, then overlap level, then trial index; sharding by
+    /// position (K mod N) then spreads every cell over all shards.
+    pub fn trial_keys(designs: &[Design], levels: &[f64], n_trials: usize) -> Vec<TrialKey> {
+        let mut keys = Vec::with_capacity(designs.len() * levels.len() * n_trials);
+        for &design in designs {
+            for &level in levels {
+                keys.extend((0..n_trials).map(|i| Self::trial_key(design, level, i)));
+            }
+        }
+        keys
+    }
+
     /// The trial of (seed, design, overlap, trial index), from [`trial_rng`] of its key.
     pub fn trial<T: Scalar>(
         &self,

@@ -17,33 +17,40 @@
 //!
 //! # Example
 //!
-//! A study binary is a table of models plus a simulator:
+//! A study binary is a table of models plus a simulator (here the overlap study; the table is
+//! left empty because the estimators live in their own modules):
 //!
 //! ```no_run
-//! use mtw::study::{run_trials, LineChart, Measurement, RunOptions, Study, TrialKey};
+//! use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
+//! use mtw::study::{plot, run_trials, ModelTable, RunOptions, Study};
 //!
 //! #[derive(serde::Serialize)]
-//! struct Config { n_trials: usize, levels: Vec<f64> }
+//! struct Config { n_trials: usize, levels: Vec<f64>, sim: OverlapConfig }
 //!
 //! # fn main() -> mtw::Result<()> {
-//! let config = Config { n_trials: 3, levels: vec![0.0, 0.5, 1.0] };
-//! let study = Study::new("toy", &config, 42)?;
-//! let keys: Vec<TrialKey> = config.levels.iter()
-//!     .flat_map(|&x| (0..config.n_trials).map(move |i| TrialKey::new("design", x, i)))
-//!     .collect();
-//! let out = std::path::Path::new("results/toy");
-//! let outcome = run_trials(&study, out, &RunOptions::default(), &keys, |key, rng| {
-//!     use rand::Rng;
-//!     // Simulate data from `rng`, fit every model of the table, score each fit.
-//!     let score: f64 = key.x + rng.gen::<f64>();
-//!     Ok(vec![Measurement::new("model-a", "auc", score)])
+//! let config = Config {
+//!     n_trials: 100,
+//!     levels: vec![0.0, 0.25, 0.5, 0.75, 1.0],
+//!     sim: OverlapConfig::default(),
+//! };
+//! let study = Study::new("overlap", &config, 0)?;
+//! let sim = OverlapSimulator::new(config.sim.clone())?;
+//! let keys = OverlapSimulator::trial_keys(&Design::ALL, &config.levels, config.n_trials);
+//! let out = std::path::Path::new("results/overlap");
+//! let options = RunOptions { progress: true, ..RunOptions::default() };
+//! let outcome = run_trials(&study, out, &options, &keys, |key, rng| {
+//!     let data = sim.sample::<f64, _>(key.group.parse()?, key.x, rng)?;
+//!     let table = ModelTable::<f64>::new(&["auc"]); // .with("mtw", …).with("lasso", …)
+//!     // Score each fit against the truth `data.coef` (one value per metric).
+//!     Ok(table.evaluate(&data.problem, |_, fit| Ok(vec![fit.coef.norm()])))
 //! })?;
-//! LineChart::from_rows(&outcome.rows, "design", "auc")
-//!     .labels("overlap fraction", "AUC")
-//!     .write(out, "auc-design")?;
+//! plot::write_charts_per_group(&outcome.rows, out, "auc", "overlap", "AUC", Some((0.0, 1.0)))?;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Resume is rerunning the same command; `--shard K/N` maps to [`RunOptions::shard`], a merge
+//! to [`merge_shards`] and plot-only mode to [`load_results`] followed by the chart writers.
 //!
 //! Not done: no lock file guards a folder against two simultaneous runs of the same shard
 //! (such a race is detected afterwards, as a trial recorded twice); charts have linear axes
@@ -70,7 +77,7 @@ pub use heatmap::{Image, ImageGrid};
 pub use key::{Measurement, Row, TrialKey};
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
-pub use plot::{LineChart, Series};
+pub use plot::{write_charts_per_group, LineChart, Series};
 pub use runner::{load_results, run_trials, RunOptions, RunOutcome, TrialFailure};
 pub use seed::trial_rng;
 pub use shard::Shard;

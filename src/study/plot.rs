@@ -150,6 +150,37 @@ impl LineChart {
     }
 }
 
+/// Writes one chart of `metric` per group found in `rows`, as `dir/{metric}-{group}.png` and
+/// `.svg` (characters other than letters, digits, `-` and `_` become `-`), with the given axis
+/// labels and optional fixed y range. Returns the written paths.
+pub fn write_charts_per_group(
+    rows: &[Row],
+    dir: &Path,
+    metric: &str,
+    x_label: &str,
+    y_label: &str,
+    y_range: Option<(f64, f64)>,
+) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let mut groups: Vec<&str> = Vec::new();
+    for row in rows.iter().filter(|r| r.measurement.metric == metric) {
+        if !groups.contains(&row.key.group.as_str()) {
+            groups.push(&row.key.group);
+        }
+    }
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect()
+    };
+    let mut written = Vec::new();
+    for group in groups {
+        let mut chart = LineChart::from_rows(rows, group, metric).labels(x_label, y_label);
+        chart.y_range = y_range;
+        written.push(chart.write(dir, &format!("{}-{}", safe(metric), safe(group)))?);
+    }
+    Ok(written)
+}
+
 /// Writes one drawing as PNG and SVG (atomic per file) with the font registered.
 pub(crate) fn write_png_and_svg<F>(
     dir: &Path,
