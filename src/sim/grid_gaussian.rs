@@ -98,7 +98,9 @@ pub fn scale_columns_to_unit_std(x: &mut DMatrix<f64>) -> Result<()> {
     for j in 0..x.ncols() {
         let mean = x.column(j).sum() / n as f64;
         let var = x.column(j).iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
-        if !(var > 0.0) {
+        // Written positively so that a NaN variance also fails.
+        let varies = var > 0.0;
+        if !varies {
             return Err(Error::Numerical(format!("design column {j} is constant")));
         }
         let sd = var.sqrt();

@@ -54,7 +54,8 @@ pub fn summarize(rows: &[Row]) -> Vec<SummaryRow> {
     let rank = |list: &[String], item: &String| list.iter().position(|s| s == item).unwrap_or(0);
 
     // Cells keyed by (group rank, metric rank, model rank, x), values in row order.
-    let mut cells: Vec<((usize, usize, usize, f64), Vec<f64>)> = Vec::new();
+    type Cell = (usize, usize, usize, f64);
+    let mut cells: Vec<(Cell, Vec<f64>)> = Vec::new();
     let mut index: HashMap<(usize, usize, usize, u64), usize> = HashMap::new();
     for row in rows {
         let m = &row.measurement;
