@@ -13,6 +13,8 @@
 //!
 //! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
 //! estimators), [`metrics`] (average precision, errors), [`select`] (grids, paths, CV, oracle),
+//! [`study`] (the runner and charts shared by the study binaries), [`sim`] (simulators of the
+//! synthetic studies), [`geometry`] and [`meg`] (cortex meshes, MEG forward model), [`io`],
 //! [`error`].
 
 pub mod error;
@@ -24,6 +26,8 @@ pub mod model;
 pub mod ot;
 pub mod scalar;
 pub mod select;
+pub mod sim;
+pub mod study;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -1,0 +1,8 @@
+//! Simulators of the synthetic studies.
+
+pub mod blur;
+pub mod grid_gaussian;
+pub mod overlap;
+pub mod support;
+
+pub use overlap::{Design, OverlapConfig, OverlapSimulator, OverlapTrial};

@@ -1,0 +1,258 @@
+//! A study's identity (name, configuration, seed), its fingerprint, and the `run.json` record
+//! written beside the results.
+//!
+//! The configuration is any `serde::Serialize` struct. It is stored as JSON, normalised by a
+//! print-and-parse round trip so that a configuration read back from `run.json` compares equal
+//! to the same configuration built in memory. The fingerprint is the 64-bit FNV-1a hash of the
+//! canonical text (object keys sorted, no spaces) of `{"study", "seed", "config"}`, in hex.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::study::shard::Shard;
+
+/// What defines a study's results: its name, configuration and seed. Two runs with equal
+/// `Study` values produce the same rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Study {
+    name: String,
+    config: Value,
+    seed: u64,
+    fingerprint: String,
+}
+
+impl Study {
+    /// Records the configuration `config` (serialised to JSON) under `name` with `seed`.
+    pub fn new<C: Serialize>(name: &str, config: &C, seed: u64) -> Result<Study> {
+        if name.is_empty() {
+            return Err(Error::parameter("study name", "\"\"", "must not be empty"));
+        }
+        let config = serde_json::to_value(config).map_err(|e| {
+            Error::parameter("study config", name, &format!("not serialisable: {e}"))
+        })?;
+        Ok(Study::from_parts(name.to_string(), normalise(&config), seed))
+    }
+
+    fn from_parts(name: String, config: Value, seed: u64) -> Study {
+        let text = canonical_json(&serde_json::json!({
+            "study": name, "seed": seed, "config": config
+        }));
+        let fingerprint = format!("{:016x}", fnv1a64(text.as_bytes()));
+        Study { name, config, seed, fingerprint }
+    }
+
+    /// The study recorded in a run file.
+    pub fn of_run_info(info: &RunInfo) -> Study {
+        Study::from_parts(info.study.clone(), normalise(&info.config), info.seed)
+    }
+
+    /// Study name (`"overlap"`, `"digits"`, …).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The configuration as normalised JSON.
+    pub fn config(&self) -> &Value {
+        &self.config
+    }
+
+    /// The study seed every trial's random stream derives from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// 16 hex digits identifying (name, seed, configuration).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Differences from `other` as `"setting: value here vs value there"` lines (empty when
+    /// the studies are equal). Settings are named by their JSON path, e.g. `config.n_trials`.
+    pub fn differences(&self, other: &Study) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.name != other.name {
+            out.push(format!("study: {:?} vs {:?}", self.name, other.name));
+        }
+        if self.seed != other.seed {
+            out.push(format!("seed: {} vs {}", self.seed, other.seed));
+        }
+        json_differences("config", &self.config, &other.config, &mut out);
+        out
+    }
+}
+
+/// A print-and-parse round trip (see the module doc).
+fn normalise(value: &Value) -> Value {
+    serde_json::from_str(&canonical_json(value)).unwrap_or_else(|_| value.clone())
+}
+
+/// JSON text with object keys sorted at every level and no whitespace.
+pub fn canonical_json(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let items: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{}:{}", Value::String((*k).clone()), canonical_json(&map[*k])))
+                .collect();
+            format!("{{{}}}", items.join(","))
+        }
+        Value::Array(items) => {
+            format!("[{}]", items.iter().map(canonical_json).collect::<Vec<_>>().join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// Appends `"path: a vs b"` for every leaf where `a` and `b` differ.
+fn json_differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            let mut keys: Vec<&String> = ma.keys().chain(mb.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let sub = format!("{path}.{k}");
+                match (ma.get(k), mb.get(k)) {
+                    (Some(x), Some(y)) => json_differences(&sub, x, y, out),
+                    (Some(x), None) => out.push(format!("{sub}: {x} vs (absent)")),
+                    (None, Some(y)) => out.push(format!("{sub}: (absent) vs {y}")),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(xa), Value::Array(xb)) if xa.len() == xb.len() => {
+            for (i, (x, y)) in xa.iter().zip(xb).enumerate() {
+                json_differences(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: {a} vs {b}")),
+        _ => {}
+    }
+}
+
+/// The content of `run.json` (or `run.shard-K-of-N.json` for a shard).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunInfo {
+    /// Study name.
+    pub study: String,
+    /// [`Study::fingerprint`].
+    pub fingerprint: String,
+    /// Study seed.
+    pub seed: u64,
+    /// The configuration (JSON).
+    pub config: Value,
+    /// `CARGO_PKG_VERSION` of the crate that wrote the results.
+    pub crate_version: String,
+    /// `git rev-parse HEAD` of the working directory, when it is a repository.
+    pub git_commit: Option<String>,
+    /// Worker threads of the rayon pool (the largest over shards for a merged run).
+    pub threads: usize,
+    /// UTC start of this invocation (the earliest over shards for a merged run).
+    pub started: String,
+    /// UTC end, `None` while running or after a kill.
+    pub finished: Option<String>,
+    /// Wall-clock seconds of this invocation (the sum over shards for a merged run).
+    pub wall_seconds: f64,
+    /// Number of trials in the whole study (all shards).
+    pub n_trials: usize,
+    /// The shard this file describes, `None` for an unsharded or merged run.
+    pub shard: Option<Shard>,
+    /// Trials recorded so far in this run's CSV.
+    pub trials_recorded: usize,
+    /// Whether every trial of this run (or shard) is recorded.
+    pub complete: bool,
+    /// Shards whose trials are all recorded, as `"K/N"` (`"0/1"` for an unsharded run).
+    pub shards_complete: Vec<String>,
+}
+
+impl RunInfo {
+    /// Reads and parses a run file.
+    pub fn read(path: &Path) -> Result<RunInfo> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| Error::format(path, format!("not a run file: {e}")))
+    }
+
+    /// Pretty JSON text of the record.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// `git rev-parse HEAD` in the current directory; `None` outside a repository or without git.
+pub fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Cfg {
+        n_trials: usize,
+        levels: Vec<f64>,
+        name: &'static str,
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_differences_are_named() {
+        let a = Study::new("s", &Cfg { n_trials: 10, levels: vec![0.1, 0.25], name: "x" }, 1);
+        let a = a.unwrap();
+        let again = Study::new("s", &Cfg { n_trials: 10, levels: vec![0.1, 0.25], name: "x" }, 1);
+        assert_eq!(a.fingerprint(), again.unwrap().fingerprint());
+        assert_eq!(a.fingerprint().len(), 16);
+        let b = Study::new("s", &Cfg { n_trials: 12, levels: vec![0.1, 0.5], name: "x" }, 2);
+        let b = b.unwrap();
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        let diff = a.differences(&b);
+        assert_eq!(
+            diff,
+            ["seed: 1 vs 2", "config.levels[1]: 0.25 vs 0.5", "config.n_trials: 10 vs 12"]
+        );
+        // A configuration read back from its run file is the same study.
+        let info = RunInfo {
+            study: "s".into(),
+            fingerprint: a.fingerprint().into(),
+            seed: 1,
+            config: serde_json::from_str(&a.config().to_string()).unwrap(),
+            crate_version: String::new(),
+            git_commit: None,
+            threads: 1,
+            started: String::new(),
+            finished: None,
+            wall_seconds: 0.0,
+            n_trials: 0,
+            shard: None,
+            trials_recorded: 0,
+            complete: false,
+            shards_complete: vec![],
+        };
+        let back: RunInfo = serde_json::from_str(&info.to_json()).unwrap();
+        assert_eq!(Study::of_run_info(&back), a);
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys() {
+        let v: Value = serde_json::from_str(r#"{"b": [1, {"z": 1, "a": 2}], "a": "x"}"#).unwrap();
+        assert_eq!(canonical_json(&v), r#"{"a":"x","b":[1,{"a":2,"z":1}]}"#);
+    }
+}

@@ -1,0 +1,218 @@
+//! The trials CSV: reading it back with crash recovery, appending a finished trial's rows
+//! (flushed at once), and rewriting it in canonical order.
+//!
+//! Recovery rules, applied on every read:
+//! 1. bytes after the last newline are a line cut by a kill: dropped, never parsed;
+//! 2. a trial with fewer rows than its `trial_rows` column says was cut between rows: all its
+//!    rows are dropped (it will be rerun);
+//! 3. a trial with more rows than `trial_rows` was written twice (two runs on one folder):
+//!    refused with an error naming the trial.
+//!
+//! Text fields never contain line breaks (control characters are written as spaces), so a
+//! newline always ends a record and rule 1 is exact.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::study::atomic::write_atomic;
+use crate::study::key::{Row, CSV_HEADER};
+
+/// What reading a trials CSV found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Rows of completely recorded trials, in file order.
+    pub rows: Vec<Row>,
+    /// Whether a partial last line was dropped.
+    pub dropped_partial_line: bool,
+    /// Labels of trials dropped because some of their rows are missing.
+    pub dropped_incomplete: Vec<String>,
+}
+
+impl Loaded {
+    /// Whether recovery changed anything (the file should then be rewritten).
+    pub fn repaired(&self) -> bool {
+        self.dropped_partial_line || !self.dropped_incomplete.is_empty()
+    }
+}
+
+/// Reads a trials CSV with the recovery rules of the module doc; a missing file reads empty.
+pub fn read_trials(path: &Path) -> Result<Loaded> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut loaded = Loaded::default();
+    let complete_len = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    loaded.dropped_partial_line = complete_len < bytes.len();
+    let text = &bytes[..complete_len];
+    if text.is_empty() {
+        return Ok(loaded);
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text);
+    let header = reader.headers().map_err(|e| Error::format(path, format!("header: {e}")))?;
+    if header.iter().ne(CSV_HEADER.iter().copied()) {
+        return Err(Error::format(
+            path,
+            format!("header is {:?}, expected {:?}", header.iter().collect::<Vec<_>>(), CSV_HEADER),
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| Error::format(path, format!("line {line}: {e}")))?;
+        let row = Row::from_fields(&record)
+            .map_err(|e| Error::format(path, format!("line {line}: bad {e}")))?;
+        rows.push(row);
+    }
+    // Count rows per trial and check against the trial_rows column.
+    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+    for row in &rows {
+        let entry = counts.entry(row.key.label()).or_insert((0, row.trial_rows));
+        entry.0 += 1;
+        if entry.1 != row.trial_rows {
+            return Err(Error::format(
+                path,
+                format!(
+                    "trial {} has rows saying {} and {} rows",
+                    row.key.label(),
+                    entry.1,
+                    row.trial_rows
+                ),
+            ));
+        }
+    }
+    let mut incomplete: Vec<String> = Vec::new();
+    for (label, &(count, expected)) in &counts {
+        if count > expected {
+            return Err(Error::format(
+                path,
+                format!(
+                    "trial {label} has {count} rows but says {expected}: recorded twice \
+                     (did two runs write to this folder at once?)"
+                ),
+            ));
+        }
+        if count < expected {
+            incomplete.push(label.clone());
+        }
+    }
+    incomplete.sort();
+    rows.retain(|r| {
+        let (count, expected) = counts[&r.key.label()];
+        count == expected
+    });
+    loaded.rows = rows;
+    loaded.dropped_incomplete = incomplete;
+    Ok(loaded)
+}
+
+/// The CSV text (header and rows) of `rows`, in the given order.
+pub fn csv_text(rows: &[Row]) -> Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Format { path: "<memory>".into(), reason: e.to_string() };
+    writer.write_record(CSV_HEADER).map_err(fail)?;
+    for row in rows {
+        writer.write_record(sanitised_fields(row)).map_err(fail)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Error::Format { path: "<memory>".into(), reason: e.to_string() })
+}
+
+/// Rewrites the whole file atomically with `rows`.
+pub fn write_trials(path: &Path, rows: &[Row]) -> Result<()> {
+    write_atomic(path, &csv_text(rows)?)
+}
+
+/// The row's fields with control characters (line breaks included) replaced by spaces.
+fn sanitised_fields(row: &Row) -> [String; 8] {
+    row.to_fields().map(|f| f.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
+}
+
+/// Appends rows to a trials CSV from many threads: each call writes one trial's rows and
+/// flushes them to the file before returning.
+pub struct TrialWriter {
+    path: PathBuf,
+    writer: Mutex<csv::Writer<File>>,
+}
+
+impl TrialWriter {
+    /// Opens `path` for appending; creates it with the header when it is missing or empty.
+    pub fn open(path: &Path) -> Result<TrialWriter> {
+        let exists = fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
+        if !exists {
+            writer.write_record(CSV_HEADER).map_err(|e| Error::format(path, e.to_string()))?;
+            writer.flush().map_err(|e| Error::io(path, e))?;
+        }
+        Ok(TrialWriter { path: path.to_path_buf(), writer: Mutex::new(writer) })
+    }
+
+    /// Writes one trial's rows and flushes them.
+    pub fn append(&self, rows: &[Row]) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for row in rows {
+            writer
+                .write_record(sanitised_fields(row))
+                .map_err(|e| Error::format(&self.path, e.to_string()))?;
+        }
+        writer.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::key::{Measurement, TrialKey};
+
+    fn trial(trial: usize, n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| Row {
+                key: TrialKey::new("g", 0.5, trial),
+                measurement: Measurement::new(format!("m{i}"), "auc", 0.1 * i as f64)
+                    .with_note("a, \"quoted\"\nnote"),
+                trial_rows: n,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recovery_drops_partial_line_and_incomplete_trials() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trials.csv");
+        let writer = TrialWriter::open(&path).unwrap();
+        writer.append(&trial(0, 2)).unwrap();
+        writer.append(&trial(1, 3)).unwrap();
+        drop(writer);
+        let full = read_trials(&path).unwrap();
+        assert_eq!(full.rows.len(), 5);
+        assert!(!full.repaired());
+        assert_eq!(full.rows[0].measurement.note, "a, \"quoted\" note");
+        // Cut inside the last line: the partial line goes, and trial 1 (now 2 of 3 rows) too.
+        let bytes = fs::read(&path).unwrap();
+        fs::write(&path, &bytes[..bytes.len() - 4]).unwrap();
+        let cut = read_trials(&path).unwrap();
+        assert!(cut.dropped_partial_line);
+        assert_eq!(cut.dropped_incomplete, vec![TrialKey::new("g", 0.5, 1).label()]);
+        assert_eq!(cut.rows, full.rows[..2].to_vec());
+        // A trial written twice is refused.
+        let writer = TrialWriter::open(&path).unwrap();
+        fs::write(&path, csv_text(&full.rows).unwrap()).unwrap();
+        writer.append(&trial(0, 2)).unwrap();
+        let err = read_trials(&path).unwrap_err().to_string();
+        assert!(err.contains("recorded twice"), "{err}");
+        // A foreign header is refused; a missing file reads empty.
+        fs::write(&path, "a,b\n1,2\n").unwrap();
+        assert!(read_trials(&path).unwrap_err().to_string().contains("header"));
+        assert!(read_trials(&dir.path().join("none.csv")).unwrap().rows.is_empty());
+    }
+}

@@ -1,0 +1,124 @@
+//! Charts: the line chart and the image grid are written as PNG and SVG with their labels.
+//! Set `MTW_CHART_DIR` to keep the files for a look.
+
+use std::fs;
+use std::path::PathBuf;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use mtw::study::{Image, ImageGrid, LineChart, Measurement, Row, TrialKey};
+
+fn out_dir() -> (Option<tempfile::TempDir>, PathBuf) {
+    match std::env::var_os("MTW_CHART_DIR") {
+        Some(dir) => {
+            fs::create_dir_all(&dir).unwrap();
+            (None, PathBuf::from(dir))
+        }
+        None => {
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().to_path_buf();
+            (Some(tmp), path)
+        }
+    }
+}
+
+/// Rows of a fake overlap study: AUC rising with overlap, differently per model.
+fn rows() -> Vec<Row> {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let models =
+        [("mtw", 0.85, 0.1), ("dirty", 0.55, 0.3), ("mll", 0.5, 0.35), ("lasso", 0.6, 0.0)];
+    let mut rows = Vec::new();
+    for &x in &[0.0, 0.25, 0.5, 0.75, 1.0] {
+        for trial in 0..20 {
+            for &(model, base, slope) in &models {
+                let value: f64 = base + slope * x + rng.gen_range(-0.08..0.08);
+                rows.push(Row {
+                    key: TrialKey::new("blur", x, trial),
+                    measurement: Measurement::new(model, "auc", value.min(1.0)),
+                    trial_rows: models.len(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn is_png(path: &PathBuf) -> bool {
+    let bytes = fs::read(path).unwrap();
+    bytes.len() > 5_000 && bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+}
+
+#[test]
+fn line_chart_png_and_svg() {
+    let (_keep, dir) = out_dir();
+    let chart = LineChart::from_rows(&rows(), "blur", "auc")
+        .title("Support recovery vs overlap (blur design)")
+        .labels("overlap fraction of the supports", "PR-AUC")
+        .y_range(0.0, 1.05);
+    assert_eq!(chart.series.len(), 4);
+    assert_eq!(chart.series[0].name, "mtw");
+    assert_eq!(chart.series[0].means.len(), 5);
+    assert_eq!(chart.series[0].trials.len(), 100);
+    let (png, svg) = chart.write(&dir, "auc-blur").unwrap();
+    assert!(is_png(&png));
+    let text = fs::read_to_string(&svg).unwrap();
+    for label in ["<svg", "Support recovery vs overlap", "PR-AUC", "mtw", "lasso", "20 trials"] {
+        assert!(text.contains(label), "{label} missing from the SVG");
+    }
+    let leftovers: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn image_grid_png_and_svg() {
+    let (_keep, dir) = out_dir();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let models = ["truth", "mtw", "lasso"];
+    let images: Vec<Vec<Image>> = models
+        .iter()
+        .map(|_| {
+            (0..3)
+                .map(|_| {
+                    let values: Vec<f64> = (0..15 * 16)
+                        .map(|_| if rng.gen_bool(0.1) { rng.gen_range(-1.0..1.0) } else { 0.0 })
+                        .collect();
+                    Image::new(15, 16, values).unwrap()
+                })
+                .collect()
+        })
+        .collect();
+    let grid = ImageGrid::new(
+        "Coefficients per task",
+        models.iter().map(|m| m.to_string()).collect(),
+        (1..=3).map(|t| format!("task {t}")).collect(),
+        images,
+    )
+    .unwrap();
+    let (png, svg) = grid.write(&dir, "coef-grid").unwrap();
+    assert!(is_png(&png));
+    let text = fs::read_to_string(&svg).unwrap();
+    for label in ["Coefficients per task", "task 3", "lasso"] {
+        assert!(text.contains(label), "{label} missing from the SVG");
+    }
+}
+
+#[test]
+fn one_chart_per_group() {
+    let (_keep, dir) = out_dir();
+    let mut all = rows();
+    all.extend(rows().into_iter().map(|mut r| {
+        r.key.group = "gaussian ρ".into();
+        r
+    }));
+    let written =
+        mtw::study::write_charts_per_group(&all, &dir, "auc", "overlap", "AUC", None).unwrap();
+    let names: Vec<String> =
+        written.iter().map(|(png, _)| png.file_name().unwrap().to_string_lossy().into()).collect();
+    assert_eq!(names, ["auc-blur.png", "auc-gaussian--.png"]);
+    assert!(written.iter().all(|(png, svg)| is_png(png) && svg.exists()));
+}

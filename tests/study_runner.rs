@@ -1,0 +1,302 @@
+//! The study runner end to end on a small overlap simulation with two trivial estimators
+//! (zero and ridge): determinism across threads, resume after a kill, shards and merge, and the
+//! refusals.
+
+use std::fs;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nalgebra::{DMatrix, DVector};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use mtw::model::{Estimator, Fit, Problem};
+use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
+use mtw::study::{
+    load_results, merge_shards, run_trials, Measurement, ModelTable, RunInfo, RunOptions, Shard,
+    Study, TrialKey,
+};
+use mtw::{Error, Result};
+
+/// θ = 0 for every task.
+struct Zero;
+
+impl Estimator<f64> for Zero {
+    fn name(&self) -> &'static str {
+        "zero"
+    }
+    fn fit_from(&self, problem: &Problem<f64>, _: Option<&Fit<f64>>) -> Result<Fit<f64>> {
+        Ok(Fit::new("zero", DMatrix::zeros(problem.n_features(), problem.n_tasks())))
+    }
+}
+
+/// Ridge per task in its dual form, `θ_t = X_tᵀ (X_t X_tᵀ + α I)⁻¹ Y_t`.
+struct Ridge {
+    alpha: f64,
+}
+
+impl Estimator<f64> for Ridge {
+    fn name(&self) -> &'static str {
+        "ridge"
+    }
+    fn fit_from(&self, problem: &Problem<f64>, _: Option<&Fit<f64>>) -> Result<Fit<f64>> {
+        let mut coef = DMatrix::zeros(problem.n_features(), problem.n_tasks());
+        for t in 0..problem.n_tasks() {
+            let x = problem.design(t);
+            let gram = x * x.transpose() + DMatrix::identity(x.nrows(), x.nrows()) * self.alpha;
+            let dual = gram
+                .cholesky()
+                .ok_or_else(|| Error::Numerical("ridge Gram matrix not positive".into()))?
+                .solve(problem.target(t));
+            coef.set_column(t, &(x.transpose() * dual));
+        }
+        let mut fit = Fit::new("ridge", coef);
+        fit.converged = true;
+        Ok(fit)
+    }
+}
+
+#[derive(Clone, Serialize)]
+struct ToyConfig {
+    n_trials: usize,
+    levels: Vec<f64>,
+    sim: OverlapConfig,
+}
+
+fn toy_config(n_trials: usize) -> ToyConfig {
+    let sim = OverlapConfig {
+        side: 12,
+        block: 3,
+        min_anchor_distance: 3,
+        max_shift: 1,
+        gaussian_n_samples: 10,
+        ..OverlapConfig::default()
+    };
+    ToyConfig { n_trials, levels: vec![0.0, 0.5, 1.0], sim }
+}
+
+fn keys(config: &ToyConfig) -> Vec<TrialKey> {
+    let mut keys = Vec::new();
+    for design in Design::ALL {
+        for &r in &config.levels {
+            for i in 0..config.n_trials {
+                keys.push(OverlapSimulator::trial_key(design, r, i));
+            }
+        }
+    }
+    keys
+}
+
+/// One trial: simulate, fit the table, score relative error and support recovery.
+fn trial(sim: &OverlapSimulator, key: &TrialKey, rng: &mut ChaCha8Rng) -> Result<Vec<Measurement>> {
+    let design: Design = key.group.parse()?;
+    let data = sim.sample::<f64, _>(design, key.x, rng)?;
+    let table = ModelTable::new(&["rel_error", "top_k_hits"])
+        .with("zero", Zero)
+        .with("ridge", Ridge { alpha: 0.1 });
+    Ok(table.evaluate(&data.problem, |_, fit| {
+        let err = (&fit.coef - &data.coef).norm() / data.coef.norm();
+        // Fraction of true support pixels among the k largest |θ̂_t| entries, over tasks.
+        let mut hits = 0usize;
+        for (t, support) in data.supports.iter().enumerate() {
+            let col: DVector<f64> = fit.coef.column(t).into_owned();
+            let mut order: Vec<usize> = (0..col.len()).collect();
+            order.sort_by(|&a, &b| col[b].abs().total_cmp(&col[a].abs()).then(a.cmp(&b)));
+            hits += order[..support.len()].iter().filter(|i| support.contains(i)).count();
+        }
+        Ok(vec![err, hits as f64])
+    }))
+}
+
+fn run(
+    config: &ToyConfig,
+    dir: &Path,
+    options: &RunOptions,
+    threads: usize,
+) -> Result<mtw::study::RunOutcome> {
+    let study = Study::new("toy-overlap", config, 7)?;
+    let sim = OverlapSimulator::new(config.sim.clone())?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| run_trials(&study, dir, options, &keys(config), |k, rng| trial(&sim, k, rng)))
+}
+
+fn read(path: impl AsRef<Path>) -> String {
+    fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{:?}: {e}", path.as_ref()))
+}
+
+#[test]
+fn one_and_two_threads_give_identical_files() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let config = toy_config(3);
+    let one = run(&config, a.path(), &RunOptions::default(), 1).unwrap();
+    let two = run(&config, b.path(), &RunOptions::default(), 2).unwrap();
+    assert!(one.complete && two.complete);
+    assert_eq!(one.rows.len(), 2 * 3 * 3 * 2 * 2);
+    assert_eq!(read(a.path().join("trials.csv")), read(b.path().join("trials.csv")));
+    assert_eq!(read(a.path().join("summary.csv")), read(b.path().join("summary.csv")));
+    let info_a = RunInfo::read(&a.path().join("run.json")).unwrap();
+    let info_b = RunInfo::read(&b.path().join("run.json")).unwrap();
+    assert_eq!((info_a.threads, info_b.threads), (1, 2));
+    assert!(info_a.complete && info_a.finished.is_some());
+    assert_eq!(info_a.shards_complete, ["0/1"]);
+    assert_eq!(info_a.crate_version, env!("CARGO_PKG_VERSION"));
+    // The ridge recovers more of the support than zero does, so the rows carry real fits.
+    let hits = |model: &str| -> f64 {
+        one.rows
+            .iter()
+            .filter(|r| r.measurement.model == model && r.measurement.metric == "top_k_hits")
+            .map(|r| r.measurement.value)
+            .sum()
+    };
+    assert!(hits("ridge") > hits("zero"), "{} vs {}", hits("ridge"), hits("zero"));
+}
+
+#[test]
+fn resume_after_a_kill_mid_line_gives_the_same_csv() {
+    let (full, cut) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let config = toy_config(3);
+    run(&config, full.path(), &RunOptions::default(), 2).unwrap();
+
+    // First pass: trial 2 of every cell fails, so the run stops incomplete, unsorted.
+    let study = Study::new("toy-overlap", &config, 7).unwrap();
+    let sim = OverlapSimulator::new(config.sim.clone()).unwrap();
+    let first = run_trials(&study, cut.path(), &RunOptions::default(), &keys(&config), |k, rng| {
+        if k.trial == 2 {
+            return Err(Error::Numerical("simulated crash".into()));
+        }
+        trial(&sim, k, rng)
+    })
+    .unwrap();
+    assert!(!first.complete);
+    assert_eq!(first.failures.len(), 6);
+    assert!(first.failures[0].error.contains("simulated crash"));
+    assert!(!RunInfo::read(&cut.path().join("run.json")).unwrap().complete);
+
+    // A kill in the middle of writing a line: cut the file 7 bytes before its end.
+    let csv = cut.path().join("trials.csv");
+    let bytes = fs::read(&csv).unwrap();
+    fs::write(&csv, &bytes[..bytes.len() - 7]).unwrap();
+
+    let calls = AtomicUsize::new(0);
+    let second =
+        run_trials(&study, cut.path(), &RunOptions::default(), &keys(&config), |k, rng| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            trial(&sim, k, rng)
+        })
+        .unwrap();
+    assert!(second.complete);
+    // The 6 failed trials plus the one whose last line was cut.
+    assert_eq!(calls.load(Ordering::SeqCst), 7);
+    assert_eq!((second.trials_run, second.trials_skipped), (7, 11));
+    assert_eq!(read(&csv), read(full.path().join("trials.csv")));
+    assert_eq!(read(cut.path().join("summary.csv")), read(full.path().join("summary.csv")));
+
+    // A third run finds nothing to do.
+    let third = run(&config, cut.path(), &RunOptions::default(), 1).unwrap();
+    assert_eq!((third.trials_run, third.trials_skipped), (0, 18));
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run() {
+    let (whole, sharded) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let config = toy_config(2);
+    let unsharded = run(&config, whole.path(), &RunOptions::default(), 2).unwrap();
+    for k in 0..3 {
+        let options = RunOptions { shard: Some(Shard::new(k, 3).unwrap()), ..Default::default() };
+        let out = run(&config, sharded.path(), &options, 1 + k % 2).unwrap();
+        assert!(out.complete && out.summary_path.is_none());
+        assert!(sharded.path().join(format!("trials.shard-{k}-of-3.csv")).exists());
+    }
+    let study = Study::new("toy-overlap", &config, 7).unwrap();
+    let merged = merge_shards(sharded.path(), Some(&study)).unwrap();
+    assert_eq!(merged.rows, unsharded.rows);
+    assert_eq!(merged.info.shards_complete, ["0/3", "1/3", "2/3"]);
+    assert_eq!(merged.info.n_trials, 12);
+    for file in ["trials.csv", "summary.csv"] {
+        assert_eq!(read(sharded.path().join(file)), read(whole.path().join(file)), "{file}");
+    }
+    // Plot-only mode reads the merged result back.
+    assert_eq!(load_results(sharded.path(), Some(&study)).unwrap(), unsharded.rows);
+}
+
+#[test]
+fn merge_refuses_missing_incomplete_and_foreign_shards() {
+    let config = toy_config(2);
+    let shard = |k, n| RunOptions { shard: Some(Shard::new(k, n).unwrap()), ..Default::default() };
+
+    let missing = tempfile::tempdir().unwrap();
+    run(&config, missing.path(), &shard(0, 3), 1).unwrap();
+    run(&config, missing.path(), &shard(2, 3), 1).unwrap();
+    let err = merge_shards(missing.path(), None).unwrap_err().to_string();
+    assert!(err.contains("1/3") && err.contains("missing"), "{err}");
+    assert!(!missing.path().join("trials.csv").exists());
+
+    // Shard 1/2 of another configuration copied beside shard 0/2.
+    let (mixed, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run(&config, mixed.path(), &shard(0, 2), 1).unwrap();
+    run(&toy_config(1), other.path(), &shard(1, 2), 1).unwrap();
+    for file in ["run.shard-1-of-2.json", "trials.shard-1-of-2.csv"] {
+        fs::copy(other.path().join(file), mixed.path().join(file)).unwrap();
+    }
+    let err = merge_shards(mixed.path(), None).unwrap_err().to_string();
+    assert!(err.contains("shard 1/2") && err.contains("config.n_trials: 1 vs 2"), "{err}");
+
+    // An incomplete shard.
+    let partial = tempfile::tempdir().unwrap();
+    run(&config, partial.path(), &shard(0, 2), 1).unwrap();
+    let study = Study::new("toy-overlap", &config, 7).unwrap();
+    let sim = OverlapSimulator::new(config.sim.clone()).unwrap();
+    run_trials(&study, partial.path(), &shard(1, 2), &keys(&config), |k, rng| {
+        if k.trial == 1 {
+            panic!("simulated panic");
+        }
+        trial(&sim, k, rng)
+    })
+    .unwrap();
+    let err = merge_shards(partial.path(), None).unwrap_err().to_string();
+    assert!(err.contains("shard 1/2 is not complete"), "{err}");
+}
+
+#[test]
+fn a_folder_of_another_configuration_is_refused_unless_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&toy_config(2), dir.path(), &RunOptions::default(), 1).unwrap();
+    let err = run(&toy_config(1), dir.path(), &RunOptions::default(), 1).unwrap_err().to_string();
+    assert!(err.contains("config.n_trials: 2 vs 1") && err.contains("overwrite"), "{err}");
+    let shard = RunOptions { shard: Some(Shard::new(0, 2).unwrap()), ..Default::default() };
+    assert!(run(&toy_config(1), dir.path(), &shard, 1).is_err());
+
+    let options = RunOptions { overwrite: true, ..Default::default() };
+    let replaced = run(&toy_config(1), dir.path(), &options, 1).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let reference = run(&toy_config(1), fresh.path(), &RunOptions::default(), 1).unwrap();
+    assert_eq!(replaced.rows, reference.rows);
+    assert_eq!(read(dir.path().join("trials.csv")), read(fresh.path().join("trials.csv")));
+
+    // Plot-only mode also refuses another configuration, and an empty folder.
+    let study = Study::new("toy-overlap", &toy_config(2), 7).unwrap();
+    let err = load_results(dir.path(), Some(&study)).unwrap_err().to_string();
+    assert!(err.contains("config.n_trials"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    assert!(load_results(empty.path(), None).unwrap_err().to_string().contains("not found"));
+}
+
+#[test]
+fn bad_keys_and_empty_trials_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = Study::new("s", &toy_config(1), 0).unwrap();
+    let options = RunOptions::default();
+    let twice = vec![TrialKey::new("g", 0.5, 0), TrialKey::new("g", 0.5, 0)];
+    let err = run_trials(&study, dir.path(), &options, &twice, |_, _| Ok(vec![])).unwrap_err();
+    assert!(err.to_string().contains("appears twice"), "{err}");
+    let nan = vec![TrialKey::new("g", f64::NAN, 0)];
+    assert!(run_trials(&study, dir.path(), &options, &nan, |_, _| Ok(vec![])).is_err());
+    let keys = vec![TrialKey::new("g", 0.5, 0), TrialKey::new("g", 0.5, 1)];
+    let out = run_trials(&study, dir.path(), &options, &keys, |k, _| {
+        Ok(if k.trial == 0 { vec![] } else { vec![Measurement::new("m", "v", 1.0)] })
+    })
+    .unwrap();
+    assert_eq!(out.failures.len(), 1);
+    assert!(out.failures[0].error.contains("no measurement"));
+    assert_eq!(out.rows.len(), 1);
+}
