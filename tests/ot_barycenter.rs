@@ -629,7 +629,14 @@ fn fault_d_zero_task_small_eps_and_f32() {
             .normalized_by_median()
             .unwrap();
         for s in [KernelStrategy::LogDense, KernelStrategy::LogSeparable, KernelStrategy::Auto] {
-            let out = solve(&m32, eps, gamma, s, &theta.map(|x| x as f32)).unwrap();
+            // In f32 the log-scalings reach ~1e3 at ε = 1e-3, so rounding alone moves the
+            // relative change by ~5e-5 per sweep: tol 1e-4 is what f32 can certify there.
+            let tol = if eps < 0.01 { 1e-4 } else { 1e-6 };
+            let out = UnbalancedBarycenter::new(&m32, eps as f32, gamma as f32, s)
+                .unwrap()
+                .solve(&theta.map(|x| x as f32), None, tol, 20_000)
+                .unwrap();
+            assert!(out.converged, "{s:?} eps {eps}");
             assert!(out.objective.is_finite());
             assert!(out.barycenter.iter().chain(out.marginals.iter()).all(|x| x.is_finite()));
             let d = rel_max_diff(&col(&out.barycenter.map(f64::from)), &col(&reference.barycenter));

@@ -58,6 +58,11 @@
 //! rule stops at tol 1e-13 with the marginals still 5e-7 off; with the marginal term they
 //! are exact to rounding. On the reference cases the extra term costs 1–10 % more sweeps.
 //! The marginals are what the MTW coordinate descent consumes, so they are checked too.
+//!
+//! **Precision floor.** Rounding of the log-scalings alone moves `change` by about
+//! `max |log u, log v| × ε_mach` per sweep. In f32 with small ε (log-scalings ~1e3) that is
+//! ~5e-5, so a smaller `tol` is never met and the solve runs `max_iter` sweeps
+//! (`converged = false`, the result is still as accurate as f32 allows).
 
 use nalgebra::{DMatrix, DVector};
 

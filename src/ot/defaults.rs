@@ -41,8 +41,9 @@ pub fn gamma_from_tau<T: Scalar>(metric: &GroundMetric<T>, tau: T) -> Result<T> 
 /// mutar's `compute_gamma(tau, M) = max(0, −max(M) / (2 ln τ))`: half the paper's bound for
 /// `0 < τ < 1`, and 0 for `τ ≥ 1` (where the bound is vacuous). Errors for `τ ≤ 0` or NaN.
 pub fn mutar_gamma<T: Scalar>(metric: &GroundMetric<T>, tau: T) -> Result<T> {
-    if !(tau > T::zero()) {
-        return Err(Error::parameter("tau", tau, "must be > 0"));
+    let positive = tau.partial_cmp(&T::zero()) == Some(std::cmp::Ordering::Greater);
+    if !positive {
+        return Err(Error::parameter("tau", tau, "must be > 0 (not NaN)"));
     }
     if tau >= T::one() {
         return Ok(T::zero());
