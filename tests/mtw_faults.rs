@@ -143,13 +143,13 @@ fn f32_fit_matches_f64() {
 fn bad_inputs_are_typed_errors() {
     let x = DMatrix::<f64>::zeros(3, 4);
     let y = DVector::<f64>::zeros(3);
-    assert!(matches!(Problem::new(vec![], vec![]), Err(Error::Empty(_))));
+    assert!(matches!(Problem::<f64>::new(vec![], vec![]), Err(Error::Empty(_))));
     assert!(matches!(Problem::new(vec![x.clone()], vec![DVector::zeros(2)]), Err(Error::Shape(_))));
     assert!(matches!(
         Problem::new(vec![x.clone(), DMatrix::zeros(3, 5)], vec![y.clone(), y.clone()]),
         Err(Error::Shape(_))
     ));
-    assert!(matches!(Problem::new(vec![DMatrix::zeros(0, 4)], vec![DVector::zeros(0)]), Err(Error::Empty(_))));
+    assert!(matches!(Problem::<f64>::new(vec![DMatrix::zeros(0, 4)], vec![DVector::zeros(0)]), Err(Error::Empty(_))));
     let mut nan_x = x.clone();
     nan_x[(1, 2)] = f64::NAN;
     assert!(matches!(Problem::new(vec![nan_x], vec![y.clone()]), Err(Error::NonFinite { .. })));
