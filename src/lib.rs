@@ -21,6 +21,7 @@ pub mod meg;
 pub mod model;
 pub mod ot;
 pub mod scalar;
+pub mod sim;
 pub mod validate;
 
 pub use error::{Error, Result};
