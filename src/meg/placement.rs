@@ -84,8 +84,12 @@ impl HeadPlacement {
         HeadPlacement { dev_head_t, scale: 1.0 }
     }
 
-    /// Source positions of this placement: `o + s (r − o)` for each head-frame position r.
+    /// Source positions of this placement: `o + s (r − o)` for each head-frame position r
+    /// (r itself, bit for bit, when s = 1).
     pub fn positions(&self, rr_head: &[Vec3]) -> Vec<Vec3> {
+        if self.scale == 1.0 {
+            return rr_head.to_vec();
+        }
         let o = Vec3::from(SPHERE_ORIGIN_HEAD);
         rr_head.iter().map(|r| o + (r - o) * self.scale).collect()
     }
