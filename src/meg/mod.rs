@@ -10,6 +10,8 @@
 mod csv_table;
 
 pub mod coils;
+pub mod cortex_surface;
+pub mod figure;
 pub mod forward;
 pub mod ground_metric;
 pub mod placement;
@@ -26,6 +28,8 @@ pub mod user_data;
 use std::path::PathBuf;
 
 pub use coils::{read_coil_definition, CoilDefinition, IntegrationPoint, ACCURATE};
+pub use cortex_surface::{CortexSurface, View};
+pub use figure::{draw_panels, task_color, Marker, MarkerShape, Panel};
 pub use forward::{ForwardModel, MU0_OVER_4PI, SPHERE_ORIGIN_HEAD};
 pub use ground_metric::{geodesic_distances, ico4_ground_metric_m};
 pub use placement::{GradiometerArray, HeadPlacement};
