@@ -85,7 +85,7 @@ fn sulcal_proxy_separates_sulci_from_gyri() {
     let high = surface.sulc.iter().filter(|&&s| s == 1.0).count() as f64 / 10242.0;
     assert!((0.03..0.08).contains(&low) && (0.03..0.08).contains(&high), "{low} {high}");
     // Polarity: insula-like deep vertices (white surface, |y| < 10, −5 < z < 15 mm,
-    // −40 < x < −30 mm) are more sulcal than the lateral crowns at the same y, z (x < −58 mm).
+    // −40 < x < −30 mm) are more sulcal than lateral crowns at the same y, z (x < −58 mm).
     let white = mtw::geometry::read_obj(meg::default_data_dir().join(meg::LH_WHITE_OBJ)).unwrap();
     let (mut deep, mut crown) = (vec![], vec![]);
     for (i, v) in white.vertices.iter().enumerate() {
