@@ -2,6 +2,7 @@
 
 pub mod blur;
 pub mod grid_gaussian;
+pub mod meg;
 pub mod overlap;
 pub mod support;
 

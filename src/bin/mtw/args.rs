@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mtw::ot::KernelStrategy;
 
+pub use crate::meg_forward::MegForwardArgs;
+
 /// Multi-task Wasserstein regression and its baselines.
 #[derive(Parser, Debug)]
 #[command(name = "mtw", version, about)]
@@ -20,6 +22,9 @@ pub enum Command {
     Fit(FitArgs),
     /// Unbalanced Wasserstein barycenter of the rows of A.npy (T×p, non-negative).
     Barycenter(BarycenterArgs),
+    /// Template MEG lead field (204×p), sources, geodesic metric and regions for one head
+    /// placement.
+    MegForward(MegForwardArgs),
 }
 
 /// Floating-point precision of the computation.

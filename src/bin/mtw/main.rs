@@ -1,4 +1,5 @@
-//! The `mtw` command line: fit a model or compute a barycenter from `.npy` files.
+//! The `mtw` command line: fit a model or compute a barycenter from `.npy` files, or build the
+//! template MEG operators (`meg-forward`).
 //!
 //! Exit status: 0 on success, 2 with a one-line message on bad input or a failed fit.
 
@@ -6,6 +7,7 @@ mod args;
 mod barycenter;
 mod fit;
 mod inputs;
+mod meg_forward;
 
 use clap::Parser;
 
@@ -17,6 +19,7 @@ fn main() {
     let result = match cli.command {
         Command::Fit(args) => fit::run(&args),
         Command::Barycenter(args) => barycenter::run(&args),
+        Command::MegForward(args) => meg_forward::run(&args),
     };
     if let Err(error) = result {
         eprintln!("mtw: error: {error}");
