@@ -61,7 +61,7 @@ fn supports_values_and_overlap_follow_the_recipe() {
 }
 
 #[test]
-fn noise_level_gives_snr_three_by_the_papers_formula() {
+fn noise_level_gives_snr_three_per_sample() {
     let s = sim();
     let mut noise_ratio = 0.0;
     let n_rep = 40;
@@ -75,8 +75,8 @@ fn noise_level_gives_snr_three_by_the_papers_formula() {
                 energy += signal.norm_squared();
                 noise += (t.problem.target(task) - &signal).norm_squared();
             }
-            // SNR² = Σ_t ‖X_t θ_t‖² / (T σ²)
-            let snr = (energy / (3.0 * t.sigma * t.sigma)).sqrt();
+            // SNR² = Σ_t ‖X_t θ_t‖² / (T n σ²)
+            let snr = (energy / (3.0 * 36.0 * t.sigma * t.sigma)).sqrt();
             assert!((snr - 3.0).abs() < 1e-12, "snr {snr}");
             noise_ratio += noise / (3.0 * 36.0 * t.sigma * t.sigma);
         }
@@ -134,4 +134,16 @@ fn a_trial_depends_on_its_key_only() {
         assert!(y32.iter().zip(y64.iter()).all(|(&u, &v)| (u as f64 - v).abs() <= 1e-6 * v.abs()));
     }
     assert_eq!(single.coef, a.coef);
+}
+
+#[test]
+fn literal_convention_follows_the_printed_formula() {
+    use mtw::sim::SnrConvention;
+    let cfg = OverlapConfig { snr_convention: SnrConvention::Literal, ..OverlapConfig::default() };
+    let s = OverlapSimulator::new(cfg).unwrap();
+    let t = s.trial::<f64>(7, Design::Blur, 0.5, 0).unwrap();
+    let energy: f64 =
+        (0..3).map(|k| (t.problem.design(k) * t.coef.column(k)).norm_squared()).sum();
+    let snr = (energy / (3.0 * t.sigma * t.sigma)).sqrt();
+    assert!((snr - 3.0).abs() < 1e-12, "snr {snr}");
 }

@@ -19,12 +19,14 @@
 //! assert!(path[0].fit.coef.iter().all(|&c| c == 0.0));
 //! ```
 
+pub mod catalog;
 pub mod cv;
 pub mod grid;
 pub mod oracle;
 pub mod path;
 pub mod selection;
 
+pub use catalog::{CatalogOptions, ModelKind};
 pub use cv::{cross_validate, misclassification, mse, subproblem, CvOptions, CvResult, Folds};
 pub use grid::{Grid, Hyper};
 pub use oracle::{oracle, OracleResult};

@@ -6,4 +6,4 @@ pub mod meg;
 pub mod overlap;
 pub mod support;
 
-pub use overlap::{Design, OverlapConfig, OverlapSimulator, OverlapTrial};
+pub use overlap::{Design, OverlapConfig, OverlapSimulator, OverlapTrial, SnrConvention};

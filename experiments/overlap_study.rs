@@ -1,0 +1,291 @@
+//! `overlap_study`: the paper's synthetic support-overlap study (section 4.1, Figure 2).
+//!
+//! For each overlap fraction and trial, simulate T = 3 four-sparse non-negative 24 × 24 images
+//! observed through the blur (or Gaussian) design at SNR 3 ([`mtw::sim::overlap`] documents
+//! every step), fit every model over its hyperparameter grid with warm-started paths, and keep
+//! the best support-recovery AUC each model reaches on its grid (an *oracle* selection: the
+//! truth picks the hyperparameters, as in the paper's "best AUC"). The AUC of a fit is the
+//! average precision of |θ̂_t| ranked against the true support of θ_t, averaged over tasks.
+//!
+//! Outputs (default `results/overlap_study/`): `trials.csv`, `summary.csv`,
+//! `auc_vs_overlap.png`/`.svg`, `run.json`. Rerunning the same command resumes; `--shard K/N`
+//! runs a slice of the trials and `--merge` combines the slices; `--plot-only` redraws.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use clap::Parser;
+use serde::Serialize;
+
+use mtw::error::{Error, Result};
+use mtw::metrics::support_recovery;
+use mtw::model::mtw::{Mtw, MtwParams};
+use mtw::ot::defaults::{default_epsilon, gamma_from_tau, PAPER_TAU};
+use mtw::ot::{GroundMetric, KernelStrategy};
+use mtw::select::{oracle, CatalogOptions, Goal, ModelKind};
+use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
+use mtw::study::{self, Measurement, RunOptions, Shard, Study, TrialKey};
+use mtw::Scalar;
+
+/// Regenerates Figure 2 of the paper: best support-recovery AUC against support overlap.
+#[derive(Parser, Debug)]
+#[command(name = "overlap_study", version, about)]
+struct Args {
+    /// Trials per overlap level.
+    #[arg(long, default_value_t = 100)]
+    trials: usize,
+    /// Seed of every random draw (trial data depend on the seed and the trial key only).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Overlap fractions (share of the 4 active pixels common to all tasks).
+    #[arg(long, value_delimiter = ',', default_value = "0,0.25,0.5,0.75,1")]
+    overlaps: Vec<f64>,
+    /// Design: `blur` (the paper's text) or `gaussian` (the authors' example code).
+    #[arg(long, default_value = "blur")]
+    design: String,
+    /// Rows per task of the gaussian design.
+    #[arg(long, default_value_t = 36)]
+    n_samples: usize,
+    /// Correlation ρ of the gaussian design, Σ_ij = ρ^(squared grid distance).
+    #[arg(long, default_value_t = 0.95)]
+    rho: f64,
+    /// Solver tolerance (relative duality gap, or relative change of θ and of the objective).
+    #[arg(long, default_value_t = 1e-4)]
+    tol: f64,
+    /// Cap on each fit's (outer) iterations; the CSV records whether a fit converged.
+    #[arg(long, default_value_t = 1000)]
+    max_iter: usize,
+    /// Points per hyperparameter axis.
+    #[arg(long, default_value_t = 10)]
+    grid_size: usize,
+    /// Largest and smallest MTW µ on its grid, as multiples of λ_max.
+    #[arg(long, value_delimiter = ',', default_value = "0.3,0.003")]
+    mtw_mu_range: Vec<f64>,
+    /// Models to compare (comma-separated `mtw fit --model` names).
+    #[arg(long, value_delimiter = ',', default_value = "lasso,group-lasso,dirty,mll,mtw,remtw")]
+    models: Vec<String>,
+    /// Floating-point precision of the fits.
+    #[arg(long, default_value = "f64")]
+    precision: String,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder.
+    #[arg(long, default_value = "results/overlap_study")]
+    out: PathBuf,
+    /// A few trials on a small grid, for a check in seconds.
+    #[arg(long)]
+    quick: bool,
+    /// Replace results of another configuration in `--out`.
+    #[arg(long)]
+    overwrite: bool,
+    /// Run only the trials ≡ K (mod N), into their own file: `--shard K/N`.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Merge the shards found in `--out` into one set of outputs.
+    #[arg(long)]
+    merge: bool,
+    /// Redraw summaries and charts from the CSVs in `--out`.
+    #[arg(long)]
+    plot_only: bool,
+}
+
+/// Everything that determines the numbers (part of the study's fingerprint).
+#[derive(Serialize, Clone, Debug)]
+struct Config {
+    trials: usize,
+    overlaps: Vec<f64>,
+    design: Design,
+    models: Vec<ModelKind>,
+    precision: &'static str,
+    grid_size: usize,
+    min_ratio: f64,
+    mtw_mu_ratios: Vec<f64>,
+    tol: f64,
+    max_iter: usize,
+    max_reweighting: usize,
+    simulation: OverlapConfig,
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
+    if let Err(error) = run(Args::parse()) {
+        eprintln!("overlap_study: error: {error}");
+        std::process::exit(2);
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let config = config(&args)?;
+    let study = Study::new("overlap_study", &config, args.seed)?;
+    if args.plot_only {
+        let rows = study::load_results(&args.out, Some(&study))?;
+        return write_outputs(&rows, &args.out);
+    }
+    if args.merge {
+        let merged = study::merge_shards(&args.out, Some(&study))?;
+        return write_outputs(&merged.rows, &args.out);
+    }
+    let shard = args.shard.as_deref().map(Shard::from_str).transpose()?;
+    let options = RunOptions { shard, overwrite: args.overwrite, progress: true };
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::parameter("threads", threads, &e.to_string()))?;
+
+    let timer = Instant::now();
+    let outcome = pool.install(|| match config.precision {
+        "f32" => run_in::<f32>(&config, &study, &args.out, &options),
+        _ => run_in::<f64>(&config, &study, &args.out, &options),
+    })?;
+    for failure in &outcome.failures {
+        eprintln!("overlap_study: trial {} failed: {}", failure.key.label(), failure.error);
+    }
+    if outcome.complete && shard.is_none() {
+        write_outputs(&outcome.rows, &args.out)?;
+    }
+    eprintln!(
+        "overlap_study: {} trials run, {} resumed, {:.1} s",
+        outcome.trials_run,
+        outcome.trials_skipped,
+        timer.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The configuration from the flags (`--quick` shrinks trials and grids).
+fn config(args: &Args) -> Result<Config> {
+    let design = match args.design.as_str() {
+        "blur" => Design::Blur,
+        "gaussian" => Design::Gaussian,
+        other => return Err(Error::parameter("design", other, "expected blur or gaussian")),
+    };
+    let precision = match args.precision.as_str() {
+        "f64" => "f64",
+        "f32" => "f32",
+        other => return Err(Error::parameter("precision", other, "expected f32 or f64")),
+    };
+    let models = args.models.iter().map(|m| ModelKind::from_str(m)).collect::<Result<Vec<_>>>()?;
+    if models.is_empty() {
+        return Err(Error::parameter("models", "none", "give at least one model"));
+    }
+    if args.overlaps.iter().any(|r| !(0.0..=1.0).contains(r)) {
+        return Err(Error::parameter("overlaps", format!("{:?}", args.overlaps), "must be in [0, 1]"));
+    }
+    let simulation =
+        OverlapConfig { rho: args.rho, gaussian_n_samples: args.n_samples, ..OverlapConfig::default() };
+    let (trials, grid_size) = if args.quick { (2, 4) } else { (args.trials, args.grid_size) };
+    if trials == 0 || grid_size == 0 {
+        return Err(Error::parameter("trials/grid-size", 0, "must be >= 1"));
+    }
+    Ok(Config {
+        trials,
+        overlaps: args.overlaps.clone(),
+        design,
+        models,
+        precision,
+        grid_size,
+        min_ratio: 0.01,
+        mtw_mu_ratios: mu_ratios(&args.mtw_mu_range, grid_size)?,
+        tol: args.tol,
+        max_iter: args.max_iter,
+        max_reweighting: 10,
+        simulation,
+    })
+}
+
+/// `n` log-spaced multiples of λ_max from `range[0]` down to `range[1]`.
+fn mu_ratios(range: &[f64], n: usize) -> Result<Vec<f64>> {
+    match range {
+        [hi, lo] if *hi > 0.0 && *lo > 0.0 && lo <= hi => {
+            mtw::select::Grid::log_spaced(*hi, n, lo / hi)
+        }
+        _ => Err(Error::parameter("mtw-mu-range", format!("{range:?}"), "expected HI,LO with HI >= LO > 0")),
+    }
+}
+
+/// Runs (or resumes) every pending trial in precision `T`.
+fn run_in<T: Scalar>(
+    config: &Config,
+    study: &Study,
+    out: &Path,
+    options: &RunOptions,
+) -> Result<study::RunOutcome> {
+    let simulator = OverlapSimulator::new(config.simulation.clone())?;
+    let catalog = catalog::<T>(config)?;
+    let keys = OverlapSimulator::trial_keys(&[config.design], &config.overlaps, config.trials);
+    study::run_trials(study, out, options, &keys, |key, rng| {
+        run_trial(config, &simulator, &catalog, key, rng)
+    })
+}
+
+/// The models' grids and builders; MTW on the grid's squared Euclidean metric divided by its
+/// median, separable kernel (log domain when needed), ε = median/p, γ from τ = 0.5.
+fn catalog<T: Scalar>(config: &Config) -> Result<CatalogOptions<T>> {
+    let side = config.simulation.side;
+    let metric = GroundMetric::<T>::grid_squared_euclidean(&[side, side])?.normalized_by_median()?;
+    let epsilon = default_epsilon(&metric);
+    let gamma = gamma_from_tau(&metric, T::of_f64(PAPER_TAU))?;
+    let mut params = MtwParams::new(T::zero(), T::zero(), epsilon, gamma);
+    params.positive = true;
+    params.tol = T::of_f64(config.tol).max(T::default_tol());
+    params.tol_ot = params.tol;
+    params.max_iter = config.max_iter;
+    let mtw = Mtw::new(&metric, params, KernelStrategy::Auto)?;
+    Ok(CatalogOptions {
+        positive: true,
+        grid_size: config.grid_size,
+        min_ratio: config.min_ratio,
+        mtw_mu_ratios: config.mtw_mu_ratios.clone(),
+        tol: Some(T::of_f64(config.tol).max(T::default_tol())),
+        max_iter: Some(config.max_iter),
+        mtw: Some(mtw),
+        max_reweighting: config.max_reweighting,
+    })
+}
+
+/// One trial: simulate, then each model's oracle-selected best AUC with its details.
+fn run_trial<T: Scalar>(
+    config: &Config,
+    simulator: &OverlapSimulator,
+    catalog: &CatalogOptions<T>,
+    key: &TrialKey,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Result<Vec<Measurement>> {
+    let data = simulator.sample::<T, _>(config.design, key.x, rng)?;
+    let truth = data.coef.map(T::of_f64);
+    let mut out = Vec::new();
+    for &kind in &config.models {
+        let timer = Instant::now();
+        let grid = catalog.grid(kind, &data.problem)?;
+        let builder = |h: &mtw::select::Hyper| catalog.estimator(kind, h);
+        let score = |fit: &mtw::model::Fit<T>| Ok(support_recovery(&fit.coef, &truth, 0.0)?.mean);
+        let best = oracle(&data.problem, &grid, &builder, score, Goal::Maximize)?;
+        let path_seconds = timer.elapsed().as_secs_f64();
+        let sel = &best.selection;
+        let name = kind.name();
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        out.extend([
+            Measurement::new(name, "best_auc", sel.best_score),
+            Measurement::new(name, "mu", sel.best.mu),
+            Measurement::new(name, "lambda", sel.best.lambda),
+            Measurement::new(name, "mu_on_edge", flag(sel.on_grid_edge.mu)),
+            Measurement::new(name, "lambda_on_edge", flag(sel.on_grid_edge.lambda)),
+            Measurement::new(name, "path_seconds", path_seconds),
+            Measurement::new(name, "fit_seconds", best.fit.seconds),
+            Measurement::new(name, "iterations", best.fit.iterations as f64),
+            Measurement::new(name, "converged", flag(best.fit.converged)),
+        ]);
+    }
+    Ok(out)
+}
+
+/// Summary and charts from the complete set of rows.
+fn write_outputs(rows: &[study::Row], out: &Path) -> Result<()> {
+    let summary = study::summarize(rows);
+    study::write_summary_csv(&out.join(study::SUMMARY_FILE), &summary)?;
+    study::write_charts_per_group(rows, out, "best_auc", "overlap fraction", "best AUC", Some((0.0, 1.0)))?;
+    Ok(())
+}
