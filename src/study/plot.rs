@@ -84,10 +84,14 @@ impl LineChart {
     /// The chart of `metric` in `group`: one series per model (in order of first appearance),
     /// means and 95% CIs from [`summarize`], trials from the rows; non-finite values skipped.
     pub fn from_rows(rows: &[Row], group: &str, metric: &str) -> LineChart {
+        // The rows of `group` reduced to the one value column `metric`.
         let picked: Vec<Row> = rows
             .iter()
-            .filter(|r| r.key.group == group && r.measurement.metric == metric)
-            .cloned()
+            .filter(|r| r.key.group == group)
+            .filter_map(|r| {
+                let value = r.value(metric)?;
+                Some(Row { values: vec![(metric.to_string(), value)], ..r.clone() })
+            })
             .collect();
         let summary = summarize(&picked);
         let mut series: Vec<Series> = Vec::new();
@@ -107,8 +111,8 @@ impl LineChart {
             s.means.retain(|p| p.1.is_finite());
             s.trials = picked
                 .iter()
-                .filter(|r| r.measurement.model == s.name && r.measurement.value.is_finite())
-                .map(|r| (r.key.x, r.measurement.value))
+                .filter(|r| r.model == s.name && r.values[0].1.is_finite())
+                .map(|r| (r.key.x, r.values[0].1))
                 .collect();
         }
         let n_trials: usize = summary.iter().map(|c| c.stats.n).max().unwrap_or(0);
@@ -150,7 +154,7 @@ impl LineChart {
     }
 }
 
-/// Writes one chart of `metric` per group found in `rows`, as `dir/{metric}-{group}.png` and
+/// Writes one chart of the value column `metric` per group found in `rows`, as `dir/{metric}-{group}.png` and
 /// `.svg` (characters other than letters, digits, `-` and `_` become `-`), with the given axis
 /// labels and optional fixed y range. Returns the written paths.
 pub fn write_charts_per_group(
@@ -162,7 +166,7 @@ pub fn write_charts_per_group(
     y_range: Option<(f64, f64)>,
 ) -> Result<Vec<(PathBuf, PathBuf)>> {
     let mut groups: Vec<&str> = Vec::new();
-    for row in rows.iter().filter(|r| r.measurement.metric == metric) {
+    for row in rows.iter().filter(|r| r.value(metric).is_some()) {
         if !groups.contains(&row.key.group.as_str()) {
             groups.push(&row.key.group);
         }
