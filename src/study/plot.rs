@@ -154,9 +154,10 @@ impl LineChart {
     }
 }
 
-/// Writes one chart of the value column `metric` per group found in `rows`, as `dir/{metric}-{group}.png` and
-/// `.svg` (characters other than letters, digits, `-` and `_` become `-`), with the given axis
-/// labels and optional fixed y range. Returns the written paths.
+/// Writes one chart of the value column `metric` per group found in `rows`, as
+/// `dir/{metric}-{group}.png` and `.svg` (characters other than letters, digits, `-` and `_`
+/// become `-`), with the given axis labels and optional fixed y range. Returns the written
+/// paths.
 pub fn write_charts_per_group(
     rows: &[Row],
     dir: &Path,

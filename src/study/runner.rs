@@ -80,7 +80,8 @@ pub struct RunOutcome {
 /// result depends on the key alone (never on threads, order, shard or resume). It returns at
 /// least one [`Measurement`]; they are pivoted into one CSV row per model by the study's
 /// [`Layout`] ([`Layout::pivot`]). An error or a panic is reported in
-/// [`RunOutcome::failures`] and the trial stays unrecorded. The thread count is that of the current pool: wrap the call in
+/// [`RunOutcome::failures`] and the trial stays unrecorded. The thread count is that of the
+/// current pool: wrap the call in
 /// `rayon::ThreadPoolBuilder::new().num_threads(k).build()?.install(|| …)` to choose it.
 ///
 /// # Errors
