@@ -92,6 +92,7 @@
 pub mod atomic;
 pub mod clock;
 pub mod config;
+pub mod glyphs;
 pub mod heatmap;
 pub mod key;
 pub mod layout;

@@ -5,7 +5,8 @@
 //!
 //! Text is drawn with the DejaVu Sans font embedded in the binary (`assets/DejaVuSans.ttf`),
 //! registered with plotters' `ab_glyph` renderer under the family name `"sans-serif"`, so no
-//! system font lookup happens. Files are written atomically.
+//! system font lookup happens. PNG text is drawn by [`GlyphText`] (plotters 0.3.7 drops glyph
+//! side bearings, see [`crate::study::glyphs`]). Files are written atomically.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,6 +18,7 @@ use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
 use crate::study::atomic::write_atomic_with;
+use crate::study::glyphs::GlyphText;
 use crate::study::key::Row;
 use crate::study::summary::summarize;
 
@@ -199,8 +201,11 @@ where
     ensure_font()?;
     let png = dir.join(format!("{stem}.png"));
     let svg = dir.join(format!("{stem}.svg"));
+    let font = ab_glyph::FontRef::try_from_slice(FONT_BYTES)
+        .map_err(|_| Error::format("assets/DejaVuSans.ttf", "the embedded font is invalid"))?;
     write_atomic_with(&png, |tmp| {
-        let area = DynArea::Bitmap(BitMapBackend::new(tmp, size).into_drawing_area());
+        let backend = GlyphText::new(BitMapBackend::new(tmp, size), FONT, font.clone());
+        let area = DynArea::Bitmap(backend.into_drawing_area());
         draw(&area).and_then(|()| area.present()).map_err(|e| chart_error(&png, e))
     })?;
     write_atomic_with(&svg, |tmp| {
@@ -217,7 +222,7 @@ fn chart_error(path: &Path, message: String) -> Error {
 /// A drawing area on either backend, so that one drawing routine serves both formats.
 pub(crate) enum DynArea<'a> {
     /// PNG.
-    Bitmap(DrawingArea<BitMapBackend<'a>, Shift>),
+    Bitmap(DrawingArea<GlyphText<BitMapBackend<'a>>, Shift>),
     /// SVG.
     Svg(DrawingArea<SVGBackend<'a>, Shift>),
 }
