@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use mtw::study::{Image, ImageGrid, LineChart, Measurement, Row, TrialKey};
+use mtw::study::{Image, ImageGrid, Layout, LineChart, Measurement, Row, TrialKey};
 
 fn out_dir() -> (Option<tempfile::TempDir>, PathBuf) {
     match std::env::var_os("MTW_CHART_DIR") {
@@ -23,22 +23,23 @@ fn out_dir() -> (Option<tempfile::TempDir>, PathBuf) {
     }
 }
 
-/// Rows of a fake overlap study: AUC rising with overlap, differently per model.
+/// Rows of a fake overlap study: AUC rising with overlap, differently per model, and a second
+/// value column `mu` = 10 × AUC.
 fn rows() -> Vec<Row> {
+    let layout = Layout::new("design", "overlap", &["auc", "mu"]);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let models =
         [("mtw", 0.85, 0.1), ("dirty", 0.55, 0.3), ("mll", 0.5, 0.35), ("lasso", 0.6, 0.0)];
     let mut rows = Vec::new();
     for &x in &[0.0, 0.25, 0.5, 0.75, 1.0] {
         for trial in 0..20 {
+            let mut measured = Vec::new();
             for &(model, base, slope) in &models {
-                let value: f64 = base + slope * x + rng.gen_range(-0.08..0.08);
-                rows.push(Row {
-                    key: TrialKey::new("blur", x, trial),
-                    measurement: Measurement::new(model, "auc", value.min(1.0)),
-                    trial_rows: models.len(),
-                });
+                let value = f64::min(base + slope * x + rng.gen_range(-0.08..0.08), 1.0);
+                measured.push(Measurement::new(model, "auc", value));
+                measured.push(Measurement::new(model, "mu", 10.0 * value));
             }
+            rows.extend(layout.pivot(&TrialKey::new("blur", x, trial), &measured).unwrap());
         }
     }
     rows
@@ -60,6 +61,13 @@ fn line_chart_png_and_svg() {
     assert_eq!(chart.series[0].name, "mtw");
     assert_eq!(chart.series[0].means.len(), 5);
     assert_eq!(chart.series[0].trials.len(), 100);
+    // The chart of another value column of the same rows.
+    let mu = LineChart::from_rows(&rows(), "blur", "mu");
+    assert_eq!(mu.series[0].trials.len(), 100);
+    for (a, m) in chart.series[0].trials.iter().zip(&mu.series[0].trials) {
+        assert_eq!((a.0, 10.0 * a.1), *m);
+    }
+    assert!(LineChart::from_rows(&rows(), "blur", "none").series.is_empty());
     let (png, svg) = chart.write(&dir, "auc-blur").unwrap();
     assert!(is_png(&png));
     let text = fs::read_to_string(&svg).unwrap();

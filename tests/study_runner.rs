@@ -1,6 +1,6 @@
 //! The study runner end to end on a small overlap simulation with two trivial estimators
-//! (zero and ridge): determinism across threads, resume after a kill, shards and merge, and the
-//! refusals.
+//! (zero and ridge): the declared CSV layout, determinism across threads, resume after a kill,
+//! shards and merge, and the refusals.
 
 use std::fs;
 use std::path::Path;
@@ -13,8 +13,8 @@ use serde::Serialize;
 use mtw::model::{Estimator, Fit, Problem};
 use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
 use mtw::study::{
-    load_results, merge_shards, run_trials, Measurement, ModelTable, RunInfo, RunOptions, Shard,
-    Study, TrialKey,
+    load_results, merge_shards, run_trials, Layout, Measurement, ModelTable, RunInfo, RunOptions,
+    Shard, Study, TrialKey,
 };
 use mtw::{Error, Result};
 
@@ -108,13 +108,22 @@ fn trial(sim: &OverlapSimulator, key: &TrialKey, rng: &mut ChaCha8Rng) -> Result
     }))
 }
 
+/// The columns of the toy study's trials CSV.
+fn layout() -> Layout {
+    Layout::new("design", "overlap", &["rel_error", "top_k_hits"]).with_fixed("precision", "f64")
+}
+
+fn study(config: &ToyConfig) -> Study {
+    Study::new("toy-overlap", config, 7).unwrap().with_layout(layout())
+}
+
 fn run(
     config: &ToyConfig,
     dir: &Path,
     options: &RunOptions,
     threads: usize,
 ) -> Result<mtw::study::RunOutcome> {
-    let study = Study::new("toy-overlap", config, 7)?;
+    let study = study(config);
     let sim = OverlapSimulator::new(config.sim.clone())?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| run_trials(&study, dir, options, &keys(config), |k, rng| trial(&sim, k, rng)))
@@ -131,7 +140,8 @@ fn one_and_two_threads_give_identical_files() {
     let one = run(&config, a.path(), &RunOptions::default(), 1).unwrap();
     let two = run(&config, b.path(), &RunOptions::default(), 2).unwrap();
     assert!(one.complete && two.complete);
-    assert_eq!(one.rows.len(), 2 * 3 * 3 * 2 * 2);
+    // 2 designs × 3 levels × 3 trials × 2 models.
+    assert_eq!(one.rows.len(), 2 * 3 * 3 * 2);
     assert_eq!(read(a.path().join("trials.csv")), read(b.path().join("trials.csv")));
     assert_eq!(read(a.path().join("summary.csv")), read(b.path().join("summary.csv")));
     let info_a = RunInfo::read(&a.path().join("run.json")).unwrap();
@@ -142,13 +152,37 @@ fn one_and_two_threads_give_identical_files() {
     assert_eq!(info_a.crate_version, env!("CARGO_PKG_VERSION"));
     // The ridge recovers more of the support than zero does, so the rows carry real fits.
     let hits = |model: &str| -> f64 {
-        one.rows
-            .iter()
-            .filter(|r| r.measurement.model == model && r.measurement.metric == "top_k_hits")
-            .map(|r| r.measurement.value)
-            .sum()
+        one.rows.iter().filter(|r| r.model == model).map(|r| r.value("top_k_hits").unwrap()).sum()
     };
     assert!(hits("ridge") > hits("zero"), "{} vs {}", hits("ridge"), hits("zero"));
+}
+
+#[test]
+fn the_trials_csv_has_exactly_the_declared_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&toy_config(1), dir.path(), &RunOptions::default(), 2).unwrap();
+    let text = read(dir.path().join("trials.csv"));
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert_eq!(header, "design,overlap,trial,model,rel_error,top_k_hits,precision,note,trial_rows");
+    assert_eq!(header.split(',').collect::<Vec<_>>(), layout().header());
+    // One row per (trial, model): zero then ridge, the fixed column, the fit's note, 2 rows.
+    let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(body.len(), 2 * 3 * 2);
+    assert_eq!(body[0][..4], ["blur", "0", "0", "zero"]);
+    assert_eq!(body[1][..4], ["blur", "0", "0", "ridge"]);
+    for fields in &body {
+        assert_eq!(fields.len(), 9, "{fields:?}");
+        assert_eq!(fields[6], "f64");
+        assert!(fields[7].starts_with("iterations="), "{fields:?}");
+        assert_eq!(fields[8], "2");
+        // rel_error of zero is exactly 1; every value parses back to the row's.
+        assert!(fields[4].parse::<f64>().is_ok() && fields[5].parse::<f64>().is_ok());
+    }
+    assert_eq!(body[0][4], "1");
+    assert_eq!(out.rows[1].value("rel_error").unwrap().to_string(), body[1][4]);
+    let info = RunInfo::read(&dir.path().join("run.json")).unwrap();
+    assert_eq!(info.layout, Some(layout()));
 }
 
 #[test]
@@ -158,7 +192,7 @@ fn resume_after_a_kill_mid_line_gives_the_same_csv() {
     run(&config, full.path(), &RunOptions::default(), 2).unwrap();
 
     // First pass: trial 2 of every cell fails, so the run stops incomplete, unsorted.
-    let study = Study::new("toy-overlap", &config, 7).unwrap();
+    let study = study(&config);
     let sim = OverlapSimulator::new(config.sim.clone()).unwrap();
     let first = run_trials(&study, cut.path(), &RunOptions::default(), &keys(&config), |k, rng| {
         if k.trial == 2 {
@@ -172,7 +206,8 @@ fn resume_after_a_kill_mid_line_gives_the_same_csv() {
     assert!(first.failures[0].error.contains("simulated crash"));
     assert!(!RunInfo::read(&cut.path().join("run.json")).unwrap().complete);
 
-    // A kill in the middle of writing a line: cut the file 7 bytes before its end.
+    // A kill in the middle of writing a line: cut the file 7 bytes before its end (inside the
+    // second of the last trial's two rows).
     let csv = cut.path().join("trials.csv");
     let bytes = fs::read(&csv).unwrap();
     fs::write(&csv, &bytes[..bytes.len() - 7]).unwrap();
@@ -207,7 +242,7 @@ fn merged_shards_equal_the_unsharded_run() {
         assert!(out.complete && out.summary_path.is_none());
         assert!(sharded.path().join(format!("trials.shard-{k}-of-3.csv")).exists());
     }
-    let study = Study::new("toy-overlap", &config, 7).unwrap();
+    let study = study(&config);
     let merged = merge_shards(sharded.path(), Some(&study)).unwrap();
     assert_eq!(merged.rows, unsharded.rows);
     assert_eq!(merged.info.shards_complete, ["0/3", "1/3", "2/3"]);
@@ -244,7 +279,7 @@ fn merge_refuses_missing_incomplete_and_foreign_shards() {
     // An incomplete shard.
     let partial = tempfile::tempdir().unwrap();
     run(&config, partial.path(), &shard(0, 2), 1).unwrap();
-    let study = Study::new("toy-overlap", &config, 7).unwrap();
+    let study = study(&config);
     let sim = OverlapSimulator::new(config.sim.clone()).unwrap();
     run_trials(&study, partial.path(), &shard(1, 2), &keys(&config), |k, rng| {
         if k.trial == 1 {
@@ -273,8 +308,23 @@ fn a_folder_of_another_configuration_is_refused_unless_overwrite() {
     assert_eq!(replaced.rows, reference.rows);
     assert_eq!(read(dir.path().join("trials.csv")), read(fresh.path().join("trials.csv")));
 
+    // Another layout is another configuration too.
+    let relaid = Study::new("toy-overlap", &toy_config(1), 7).unwrap().with_layout(Layout::new(
+        "design",
+        "overlap",
+        &["rel_error", "top_k_hits"],
+    ));
+    let sim = OverlapSimulator::new(toy_config(1).sim).unwrap();
+    let err =
+        run_trials(&relaid, dir.path(), &RunOptions::default(), &keys(&toy_config(1)), |k, r| {
+            trial(&sim, k, r)
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("layout.fixed") && err.contains("overwrite"), "{err}");
+
     // Plot-only mode also refuses another configuration, and an empty folder.
-    let study = Study::new("toy-overlap", &toy_config(2), 7).unwrap();
+    let study = study(&toy_config(2));
     let err = load_results(dir.path(), Some(&study)).unwrap_err().to_string();
     assert!(err.contains("config.n_trials"), "{err}");
     let empty = tempfile::tempdir().unwrap();
@@ -284,7 +334,8 @@ fn a_folder_of_another_configuration_is_refused_unless_overwrite() {
 #[test]
 fn bad_keys_and_empty_trials_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let study = Study::new("s", &toy_config(1), 0).unwrap();
+    let study =
+        Study::new("s", &toy_config(1), 0).unwrap().with_layout(Layout::new("g", "x", &["v"]));
     let options = RunOptions::default();
     let twice = vec![TrialKey::new("g", 0.5, 0), TrialKey::new("g", 0.5, 0)];
     let err = run_trials(&study, dir.path(), &options, &twice, |_, _| Ok(vec![])).unwrap_err();
@@ -299,4 +350,57 @@ fn bad_keys_and_empty_trials_are_reported() {
     assert_eq!(out.failures.len(), 1);
     assert!(out.failures[0].error.contains("no measurement"));
     assert_eq!(out.rows.len(), 1);
+}
+
+#[test]
+fn layout_errors_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = RunOptions::default();
+    let keys: Vec<TrialKey> = (0..40).map(|i| TrialKey::new("g", 0.5, i)).collect();
+    let one = |_: &TrialKey, _: &mut ChaCha8Rng| Ok(vec![Measurement::new("m", "auc", 1.0)]);
+
+    // No layout: refused before anything is written, naming the fix.
+    let bare = Study::new("s", &toy_config(1), 0).unwrap();
+    let err = run_trials(&bare, dir.path(), &options, &keys, one).unwrap_err().to_string();
+    assert!(err.contains("with_layout"), "{err}");
+    assert!(!dir.path().join("trials.csv").exists());
+
+    // An invalid layout.
+    let reserved = bare.clone().with_layout(Layout::new("g", "trial", &["auc"]));
+    let err = run_trials(&reserved, dir.path(), &options, &keys, one).unwrap_err().to_string();
+    assert!(err.contains("trial") && err.contains("runner writes itself"), "{err}");
+
+    // A metric outside the layout stops the run with an error naming it.
+    let study = bare.with_layout(Layout::new("g", "x", &["auc", "mu"]));
+    let calls = AtomicUsize::new(0);
+    let err = run_trials(&study, dir.path(), &options, &keys, |k, _| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        let mut out = vec![Measurement::new("m", "auc", 1.0)];
+        if k.trial >= 5 {
+            out.push(Measurement::new("m", "sparsity", 0.5));
+        }
+        Ok(out)
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("\"sparsity\"") && err.contains("Layout::values"), "{err}");
+    assert!(calls.load(Ordering::SeqCst) < keys.len(), "the run should stop starting trials");
+
+    // The trials recorded before the error are kept (one row each); a missing metric is NaN;
+    // the notes of one model are joined.
+    let out = run_trials(&study, dir.path(), &options, &keys, |k, _| {
+        Ok(vec![
+            Measurement::new("m", "auc", k.trial as f64).with_note("a"),
+            Measurement::new("n", "mu", 2.0).with_note("b"),
+            Measurement::new("m", "mu", 3.0).with_note("c"),
+        ])
+    })
+    .unwrap();
+    assert!(out.complete);
+    assert_eq!(out.rows.len(), 2 * keys.len() - out.trials_skipped);
+    let n_row = out.rows.iter().find(|r| r.model == "n").unwrap();
+    assert!(n_row.value("auc").unwrap().is_nan() && n_row.value("mu") == Some(2.0));
+    let m_row = out.rows.iter().find(|r| r.model == "m" && r.key.trial == 39).unwrap();
+    assert_eq!((m_row.note.as_str(), m_row.values[0].1), ("a; c", 39.0));
+    assert!(read(dir.path().join("trials.csv")).contains("g,0.5,39,n,NaN,2,b,2\n"));
 }

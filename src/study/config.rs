@@ -4,7 +4,8 @@
 //! The configuration is any `serde::Serialize` struct. It is stored as JSON, normalised by a
 //! print-and-parse round trip so that a configuration read back from `run.json` compares equal
 //! to the same configuration built in memory. The fingerprint is the 64-bit FNV-1a hash of the
-//! canonical text (object keys sorted, no spaces) of `{"study", "seed", "config"}`, in hex.
+//! canonical text (object keys sorted, no spaces) of `{"study", "seed", "config", "layout"}`,
+//! in hex: the CSV [`Layout`] is part of what identifies the results.
 
 use std::path::Path;
 
@@ -12,15 +13,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::study::layout::Layout;
 use crate::study::shard::Shard;
 
-/// What defines a study's results: its name, configuration and seed. Two runs with equal
-/// `Study` values produce the same rows.
+/// What defines a study's results: its name, configuration, seed and CSV layout. Two runs with
+/// equal `Study` values produce the same rows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Study {
     name: String,
     config: Value,
     seed: u64,
+    layout: Option<Layout>,
     fingerprint: String,
 }
 
@@ -33,20 +36,53 @@ impl Study {
         let config = serde_json::to_value(config).map_err(|e| {
             Error::parameter("study config", name, &format!("not serialisable: {e}"))
         })?;
-        Ok(Study::from_parts(name.to_string(), normalise(&config), seed))
+        Ok(Study::from_parts(name.to_string(), normalise(&config), seed, None))
     }
 
-    fn from_parts(name: String, config: Value, seed: u64) -> Study {
+    /// The same study with its trials CSV laid out by `layout` (required by
+    /// [`crate::study::run_trials`]; checked there). The fingerprint covers the layout.
+    pub fn with_layout(self, layout: Layout) -> Study {
+        Study::from_parts(self.name, self.config, self.seed, Some(layout))
+    }
+
+    fn from_parts(name: String, config: Value, seed: u64, layout: Option<Layout>) -> Study {
         let text = canonical_json(&serde_json::json!({
-            "study": name, "seed": seed, "config": config
+            "study": name, "seed": seed, "config": config, "layout": layout
         }));
         let fingerprint = format!("{:016x}", fnv1a64(text.as_bytes()));
-        Study { name, config, seed, fingerprint }
+        Study { name, config, seed, layout, fingerprint }
     }
 
     /// The study recorded in a run file.
     pub fn of_run_info(info: &RunInfo) -> Study {
-        Study::from_parts(info.study.clone(), normalise(&info.config), info.seed)
+        Study::from_parts(
+            info.study.clone(),
+            normalise(&info.config),
+            info.seed,
+            info.layout.clone(),
+        )
+    }
+
+    /// The CSV layout, when one is attached.
+    pub fn layout(&self) -> Option<&Layout> {
+        self.layout.as_ref()
+    }
+
+    /// The CSV layout, checked ([`Layout::check`]).
+    ///
+    /// # Errors
+    /// No layout attached (the message names the fix), or an invalid one.
+    pub fn require_layout(&self) -> Result<&Layout> {
+        let layout = self.layout.as_ref().ok_or_else(|| {
+            Error::parameter(
+                "study layout",
+                &self.name,
+                "is missing: attach the trials CSV columns with Study::with_layout(Layout::new(\
+                 \"design\", \"overlap\", &[\"auc\", …]))",
+            )
+        })?;
+        layout.check()?;
+        Ok(layout)
     }
 
     /// Study name (`"overlap"`, `"digits"`, …).
@@ -80,6 +116,8 @@ impl Study {
             out.push(format!("seed: {} vs {}", self.seed, other.seed));
         }
         json_differences("config", &self.config, &other.config, &mut out);
+        let as_json = |l: &Option<Layout>| serde_json::to_value(l).unwrap_or(Value::Null);
+        json_differences("layout", &as_json(&self.layout), &as_json(&other.layout), &mut out);
         out
     }
 }
@@ -153,6 +191,9 @@ pub struct RunInfo {
     pub seed: u64,
     /// The configuration (JSON).
     pub config: Value,
+    /// The trials CSV layout (`None` in files written before layouts existed).
+    #[serde(default)]
+    pub layout: Option<Layout>,
     /// `CARGO_PKG_VERSION` of the crate that wrote the results.
     pub crate_version: String,
     /// `git rev-parse HEAD` of the working directory, when it is a repository.
@@ -234,6 +275,7 @@ mod tests {
             fingerprint: a.fingerprint().into(),
             seed: 1,
             config: serde_json::from_str(&a.config().to_string()).unwrap(),
+            layout: None,
             crate_version: String::new(),
             git_commit: None,
             threads: 1,
@@ -248,6 +290,20 @@ mod tests {
         };
         let back: RunInfo = serde_json::from_str(&info.to_json()).unwrap();
         assert_eq!(Study::of_run_info(&back), a);
+    }
+
+    #[test]
+    fn the_layout_is_part_of_the_fingerprint() {
+        let cfg = Cfg { n_trials: 1, levels: vec![], name: "x" };
+        let bare = Study::new("s", &cfg, 1).unwrap();
+        assert!(bare.require_layout().unwrap_err().to_string().contains("with_layout"));
+        let a = bare.clone().with_layout(Layout::new("design", "overlap", &["auc"]));
+        let b = bare.clone().with_layout(Layout::new("design", "n", &["auc"]));
+        assert!(a.require_layout().is_ok());
+        assert_ne!(a.fingerprint(), bare.fingerprint());
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.differences(&b), [r#"layout.x: "overlap" vs "n""#]);
+        assert_eq!(a.differences(&bare).len(), 1);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! What identifies a trial ([`TrialKey`]), what a trial reports ([`Measurement`]) and the CSV
-//! row the runner writes for it ([`Row`]).
+//! rows the runner writes for it ([`Row`], one per model).
 
 use std::cmp::Ordering;
 
@@ -81,64 +81,43 @@ impl Measurement {
     }
 }
 
-/// One CSV row: a measurement with its trial key and the number of rows its trial wrote.
+/// One row of the trials CSV: one model's values in one trial, pivoted from its
+/// [`Measurement`]s by [`crate::study::Layout::pivot`].
 ///
 /// `trial_rows` lets a reader tell a completely recorded trial (exactly `trial_rows` rows with
 /// its key) from one cut short by a kill: the latter is dropped and rerun on resume.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Rows compare equal when they would be written as the same CSV line: NaN equals NaN.
+#[derive(Clone, Debug)]
 pub struct Row {
     /// The trial.
     pub key: TrialKey,
-    /// What was measured.
-    pub measurement: Measurement,
-    /// Number of rows this trial wrote.
+    /// Model name (one line per model on charts).
+    pub model: String,
+    /// `(metric, value)` in the layout's value-column order; NaN where nothing was reported.
+    pub values: Vec<(String, f64)>,
+    /// The model's notes in this trial, joined with `"; "`.
+    pub note: String,
+    /// Number of rows (models) this trial wrote.
     pub trial_rows: usize,
 }
 
-/// The CSV header, in column order.
-pub const CSV_HEADER: [&str; 8] =
-    ["group", "x", "trial", "model", "metric", "value", "note", "trial_rows"];
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        self.key == other.key
+            && self.model == other.model
+            && self.note == other.note
+            && self.trial_rows == other.trial_rows
+            && self.values.len() == other.values.len()
+            && self.values.iter().zip(&other.values).all(|(a, b)| a.0 == b.0 && same(a.1, b.1))
+    }
+}
 
 impl Row {
-    /// The CSV fields, in [`CSV_HEADER`] order. Numbers use Rust's shortest round-trip
-    /// formatting, so reading them back gives the same bits.
-    pub fn to_fields(&self) -> [String; 8] {
-        let (k, m) = (&self.key, &self.measurement);
-        [
-            k.group.clone(),
-            format!("{}", k.x),
-            k.trial.to_string(),
-            m.model.clone(),
-            m.metric.clone(),
-            format!("{}", m.value),
-            m.note.clone(),
-            self.trial_rows.to_string(),
-        ]
-    }
-
-    /// Parses the fields of one record; the error says which column is wrong.
-    pub fn from_fields(fields: &csv::StringRecord) -> std::result::Result<Row, String> {
-        if fields.len() != CSV_HEADER.len() {
-            return Err(format!("{} fields, expected {}", fields.len(), CSV_HEADER.len()));
-        }
-        let num = |i: usize| -> std::result::Result<f64, String> {
-            fields[i].parse::<f64>().map_err(|_| format!("{} = {:?}", CSV_HEADER[i], &fields[i]))
-        };
-        let int = |i: usize| -> std::result::Result<usize, String> {
-            fields[i].parse::<usize>().map_err(|_| format!("{} = {:?}", CSV_HEADER[i], &fields[i]))
-        };
-        let key = TrialKey::new(&fields[0], num(1)?, int(2)?);
-        let measurement = Measurement {
-            model: fields[3].to_string(),
-            metric: fields[4].to_string(),
-            value: num(5)?,
-            note: fields[6].to_string(),
-        };
-        let trial_rows = int(7)?;
-        if trial_rows == 0 {
-            return Err("trial_rows = 0".into());
-        }
-        Ok(Row { key, measurement, trial_rows })
+    /// The value of `metric`, `None` when it is not a column of this row.
+    pub fn value(&self, metric: &str) -> Option<f64> {
+        self.values.iter().find(|(name, _)| name == metric).map(|&(_, v)| v)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::study::atomic::write_atomic;
 use crate::study::config::{RunInfo, Study};
 use crate::study::key::{sort_canonical, Row};
-use crate::study::runner::run_files;
+use crate::study::runner::{recorded_layout, run_files};
 use crate::study::shard::{trials_file, Shard};
 use crate::study::summary::{summarize, write_summary_csv, SUMMARY_FILE};
 use crate::study::table::{read_trials, write_trials};
@@ -63,6 +63,10 @@ pub fn merge_shards(out_dir: &Path, study: Option<&Study>) -> Result<MergeOutcom
         Some(s) => s.clone(),
         None => Study::of_run_info(&shards[0].1),
     };
+    let layout = match study {
+        Some(s) => s.require_layout()?,
+        None => recorded_layout(&out_dir.join(shards[0].0.run_file()), &shards[0].1)?,
+    };
     for (shard, info) in &shards {
         let differences = Study::of_run_info(info).differences(&reference);
         if !differences.is_empty() {
@@ -88,7 +92,7 @@ pub fn merge_shards(out_dir: &Path, study: Option<&Study>) -> Result<MergeOutcom
     let mut rows: Vec<Row> = Vec::new();
     for (shard, _) in &shards {
         let path = out_dir.join(shard.trials_file());
-        let loaded = read_trials(&path)?;
+        let loaded = read_trials(&path, layout)?;
         if loaded.repaired() {
             return Err(Error::format(&path, "has partial or incomplete trials; rerun the shard"));
         }
@@ -116,7 +120,7 @@ pub fn merge_shards(out_dir: &Path, study: Option<&Study>) -> Result<MergeOutcom
     sort_canonical(&mut rows);
 
     let info = merged_info(&shards, n_trials);
-    write_trials(&out_dir.join(trials_file(None)), &rows)?;
+    write_trials(&out_dir.join(trials_file(None)), &rows, layout)?;
     write_summary_csv(&out_dir.join(SUMMARY_FILE), &summarize(&rows))?;
     write_atomic(&out_dir.join("run.json"), info.to_json().as_bytes())?;
     Ok(MergeOutcome { rows, info })

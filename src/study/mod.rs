@@ -4,7 +4,10 @@
 //! runner does the rest:
 //!
 //! - [`ModelTable`]: labelled estimators fitted and scored on each trial's problem;
-//! - [`Study`]: name + serialisable configuration + seed, with a stable fingerprint;
+//! - [`Study`]: name + serialisable configuration + seed + CSV [`Layout`], with a stable
+//!   fingerprint;
+//! - [`Layout`]: the study's trials CSV columns (group and x column names, value columns,
+//!   fixed text columns); each trial's [`Measurement`]s are pivoted into one row per model;
 //! - [`trial_rng`]: each trial's ChaCha8 stream derives from (seed, key) only;
 //! - [`run_trials`]: runs pending trials in parallel (rayon), appends and flushes each finished
 //!   trial's rows to `trials.csv`, resumes after a kill, refuses a folder of another
@@ -13,7 +16,32 @@
 //! - [`merge_shards`]: checks and merges `--shard K/N` outputs into the unsharded files;
 //! - [`load_results`]: plot-only mode, summaries and charts from existing CSVs;
 //! - [`summarize`] and [`Stats`]: mean, standard deviation, Student-t 95% CI, median;
+//!   [`write_summary_table`] writes one metric's summary with the study's column names;
 //! - [`LineChart`] (metric vs x per model) and [`ImageGrid`] (small multiples), PNG + SVG.
+//!
+//! # The trials CSV
+//!
+//! A study must declare its columns with [`Study::with_layout`] (a study without a layout is
+//! refused by [`run_trials`]). `trials.csv` then has one row per (trial, model):
+//!
+//! `<group>, <x>, trial, model, <values…>, <fixed…>, note, trial_rows`
+//!
+//! e.g. with `Layout::new("design", "overlap", &["best_auc", "mu"]).with_fixed("precision",
+//! "f64")`:
+//!
+//! ```text
+//! design,overlap,trial,model,best_auc,mu,precision,note,trial_rows
+//! blur,0.25,0,mtw,0.93,0.5,f64,iterations=40 converged=true,2
+//! blur,0.25,0,lasso,0.71,NaN,f64,,2
+//! ```
+//!
+//! A trial still returns [`Measurement`]s (model, metric, value, note); the runner pivots
+//! them ([`Layout::pivot`]): a metric that is not a value column is an error naming it, a
+//! metric a model did not report is written as `NaN`, the distinct notes of one model are
+//! joined with `"; "`, and `trial_rows` is the number of model rows of the trial (crash
+//! recovery: a trial with fewer rows is dropped and rerun). The layout is part of the
+//! fingerprint, so a folder written with another layout is refused like another
+//! configuration.
 //!
 //! # Example
 //!
@@ -22,7 +50,8 @@
 //!
 //! ```no_run
 //! use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
-//! use mtw::study::{plot, run_trials, ModelTable, RunOptions, Study};
+//! use mtw::study::{plot, run_trials, Layout, ModelTable, RunOptions, Study};
+//! use mtw::study::{summarize, write_summary_table, SummaryColumns};
 //!
 //! #[derive(serde::Serialize)]
 //! struct Config { n_trials: usize, levels: Vec<f64>, sim: OverlapConfig }
@@ -33,7 +62,8 @@
 //!     levels: vec![0.0, 0.25, 0.5, 0.75, 1.0],
 //!     sim: OverlapConfig::default(),
 //! };
-//! let study = Study::new("overlap", &config, 0)?;
+//! let layout = Layout::new("design", "overlap", &["auc"]).with_fixed("precision", "f64");
+//! let study = Study::new("overlap", &config, 0)?.with_layout(layout.clone());
 //! let sim = OverlapSimulator::new(config.sim.clone())?;
 //! let keys = OverlapSimulator::trial_keys(&Design::ALL, &config.levels, config.n_trials);
 //! let out = std::path::Path::new("results/overlap");
@@ -45,6 +75,9 @@
 //!     Ok(table.evaluate(&data.problem, |_, fit| Ok(vec![fit.coef.norm()])))
 //! })?;
 //! plot::write_charts_per_group(&outcome.rows, out, "auc", "overlap", "AUC", Some((0.0, 1.0)))?;
+//! // design,overlap,model,mean_auc,std_auc,ci95_low,ci95_high,median_auc,trials
+//! let columns = SummaryColumns::for_layout(&layout, "auc");
+//! write_summary_table(&out.join("auc.csv"), &summarize(&outcome.rows), "auc", &columns)?;
 //! # Ok(())
 //! # }
 //! ```
@@ -59,8 +92,10 @@
 pub mod atomic;
 pub mod clock;
 pub mod config;
+pub mod glyphs;
 pub mod heatmap;
 pub mod key;
+pub mod layout;
 pub mod merge;
 pub mod models;
 pub mod plot;
@@ -75,6 +110,7 @@ pub mod table;
 pub use config::{RunInfo, Study};
 pub use heatmap::{Image, ImageGrid};
 pub use key::{Measurement, Row, TrialKey};
+pub use layout::Layout;
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
 pub use plot::{write_charts_per_group, LineChart, Series};
@@ -82,4 +118,6 @@ pub use runner::{load_results, run_trials, RunOptions, RunOutcome, TrialFailure}
 pub use seed::trial_rng;
 pub use shard::Shard;
 pub use stats::{student_t_quantile, Stats};
-pub use summary::{summarize, write_summary_csv, SummaryRow, SUMMARY_FILE};
+pub use summary::{
+    summarize, write_summary_csv, write_summary_table, SummaryColumns, SummaryRow, SUMMARY_FILE,
+};

@@ -5,7 +5,8 @@
 //!
 //! Text is drawn with the DejaVu Sans font embedded in the binary (`assets/DejaVuSans.ttf`),
 //! registered with plotters' `ab_glyph` renderer under the family name `"sans-serif"`, so no
-//! system font lookup happens. Files are written atomically.
+//! system font lookup happens. PNG text is drawn by [`GlyphText`] (plotters 0.3.7 drops glyph
+//! side bearings, see [`crate::study::glyphs`]). Files are written atomically.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,6 +18,7 @@ use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
 use crate::study::atomic::write_atomic_with;
+use crate::study::glyphs::GlyphText;
 use crate::study::key::Row;
 use crate::study::summary::summarize;
 
@@ -84,10 +86,14 @@ impl LineChart {
     /// The chart of `metric` in `group`: one series per model (in order of first appearance),
     /// means and 95% CIs from [`summarize`], trials from the rows; non-finite values skipped.
     pub fn from_rows(rows: &[Row], group: &str, metric: &str) -> LineChart {
+        // The rows of `group` reduced to the one value column `metric`.
         let picked: Vec<Row> = rows
             .iter()
-            .filter(|r| r.key.group == group && r.measurement.metric == metric)
-            .cloned()
+            .filter(|r| r.key.group == group)
+            .filter_map(|r| {
+                let value = r.value(metric)?;
+                Some(Row { values: vec![(metric.to_string(), value)], ..r.clone() })
+            })
             .collect();
         let summary = summarize(&picked);
         let mut series: Vec<Series> = Vec::new();
@@ -107,8 +113,8 @@ impl LineChart {
             s.means.retain(|p| p.1.is_finite());
             s.trials = picked
                 .iter()
-                .filter(|r| r.measurement.model == s.name && r.measurement.value.is_finite())
-                .map(|r| (r.key.x, r.measurement.value))
+                .filter(|r| r.model == s.name && r.values[0].1.is_finite())
+                .map(|r| (r.key.x, r.values[0].1))
                 .collect();
         }
         let n_trials: usize = summary.iter().map(|c| c.stats.n).max().unwrap_or(0);
@@ -150,9 +156,10 @@ impl LineChart {
     }
 }
 
-/// Writes one chart of `metric` per group found in `rows`, as `dir/{metric}-{group}.png` and
-/// `.svg` (characters other than letters, digits, `-` and `_` become `-`), with the given axis
-/// labels and optional fixed y range. Returns the written paths.
+/// Writes one chart of the value column `metric` per group found in `rows`, as
+/// `dir/{metric}-{group}.png` and `.svg` (characters other than letters, digits, `-` and `_`
+/// become `-`), with the given axis labels and optional fixed y range. Returns the written
+/// paths.
 pub fn write_charts_per_group(
     rows: &[Row],
     dir: &Path,
@@ -162,7 +169,7 @@ pub fn write_charts_per_group(
     y_range: Option<(f64, f64)>,
 ) -> Result<Vec<(PathBuf, PathBuf)>> {
     let mut groups: Vec<&str> = Vec::new();
-    for row in rows.iter().filter(|r| r.measurement.metric == metric) {
+    for row in rows.iter().filter(|r| r.value(metric).is_some()) {
         if !groups.contains(&row.key.group.as_str()) {
             groups.push(&row.key.group);
         }
@@ -194,8 +201,11 @@ where
     ensure_font()?;
     let png = dir.join(format!("{stem}.png"));
     let svg = dir.join(format!("{stem}.svg"));
+    let font = ab_glyph::FontRef::try_from_slice(FONT_BYTES)
+        .map_err(|_| Error::format("assets/DejaVuSans.ttf", "the embedded font is invalid"))?;
     write_atomic_with(&png, |tmp| {
-        let area = DynArea::Bitmap(BitMapBackend::new(tmp, size).into_drawing_area());
+        let backend = GlyphText::new(BitMapBackend::new(tmp, size), FONT, font.clone());
+        let area = DynArea::Bitmap(backend.into_drawing_area());
         draw(&area).and_then(|()| area.present()).map_err(|e| chart_error(&png, e))
     })?;
     write_atomic_with(&svg, |tmp| {
@@ -212,7 +222,7 @@ fn chart_error(path: &Path, message: String) -> Error {
 /// A drawing area on either backend, so that one drawing routine serves both formats.
 pub(crate) enum DynArea<'a> {
     /// PNG.
-    Bitmap(DrawingArea<BitMapBackend<'a>, Shift>),
+    Bitmap(DrawingArea<GlyphText<BitMapBackend<'a>>, Shift>),
     /// SVG.
     Svg(DrawingArea<SVGBackend<'a>, Shift>),
 }

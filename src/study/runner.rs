@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -24,6 +25,7 @@ use crate::study::atomic::write_atomic;
 use crate::study::clock::now_rfc3339;
 use crate::study::config::{git_commit, RunInfo, Study};
 use crate::study::key::{sort_canonical, Measurement, Row, TrialKey};
+use crate::study::layout::Layout;
 use crate::study::progress::trial_bar;
 use crate::study::seed::trial_rng;
 use crate::study::shard::{run_file, trials_file, Shard};
@@ -76,14 +78,19 @@ pub struct RunOutcome {
 ///
 /// `trial(key, rng)` computes one trial; `rng` is [`trial_rng`]`(study.seed(), key)`, so its
 /// result depends on the key alone (never on threads, order, shard or resume). It returns at
-/// least one [`Measurement`]; an error or a panic is reported in [`RunOutcome::failures`] and
-/// the trial stays unrecorded. The thread count is that of the current pool: wrap the call in
+/// least one [`Measurement`]; they are pivoted into one CSV row per model by the study's
+/// [`Layout`] ([`Layout::pivot`]). An error or a panic is reported in
+/// [`RunOutcome::failures`] and the trial stays unrecorded. The thread count is that of the
+/// current pool: wrap the call in
 /// `rayon::ThreadPoolBuilder::new().num_threads(k).build()?.install(|| …)` to choose it.
 ///
 /// # Errors
-/// Duplicate or non-finite keys; a folder holding results of another study, seed or
-/// configuration (the message lists the differing settings) unless `overwrite`; a trials CSV
-/// that records a trial outside this run's key list, or one trial twice; I/O failures.
+/// A study without a layout ([`Study::with_layout`]) or with an invalid one; duplicate or
+/// non-finite keys; a folder holding results of another study, seed, configuration or layout
+/// (the message lists the differing settings) unless `overwrite`; a trials CSV that records a
+/// trial outside this run's key list, or one trial twice; a trial reporting a metric that is
+/// not a value column of the layout, or one metric of one model twice (the run stops starting
+/// new trials; trials already recorded stay recorded); I/O failures.
 pub fn run_trials<F>(
     study: &Study,
     out_dir: &Path,
@@ -94,6 +101,7 @@ pub fn run_trials<F>(
 where
     F: Fn(&TrialKey, &mut ChaCha8Rng) -> Result<Vec<Measurement>> + Sync,
 {
+    let layout = study.require_layout()?;
     check_keys(keys)?;
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     prepare_folder(out_dir, study, options)?;
@@ -107,7 +115,7 @@ where
 
     // 1. Recover what earlier invocations recorded.
     let trials_path = out_dir.join(trials_file(shard));
-    let loaded = read_trials(&trials_path)?;
+    let loaded = read_trials(&trials_path, layout)?;
     if loaded.repaired() {
         log::warn!(
             "{}: dropped a partial last line ({}) and {} incomplete trial(s); they will rerun",
@@ -115,7 +123,7 @@ where
             loaded.dropped_partial_line,
             loaded.dropped_incomplete.len()
         );
-        write_trials(&trials_path, &loaded.rows)?;
+        write_trials(&trials_path, &loaded.rows, layout)?;
     }
     let wanted: HashSet<String> = mine.iter().map(|k| k.label()).collect();
     if let Some(row) = loaded.rows.iter().find(|r| !wanted.contains(&r.key.label())) {
@@ -140,6 +148,7 @@ where
         fingerprint: study.fingerprint().to_string(),
         seed: study.seed(),
         config: study.config().clone(),
+        layout: Some(layout.clone()),
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: git_commit(),
         threads: rayon::current_num_threads(),
@@ -153,15 +162,29 @@ where
         shards_complete: Vec::new(),
     };
     write_atomic(&run_path, info.to_json().as_bytes())?;
-    let writer = TrialWriter::open(&trials_path)?;
+    let writer = TrialWriter::open(&trials_path, layout)?;
     let bar = trial_bar(mine.len(), done.len(), options.progress);
     let new_rows: Mutex<Vec<Row>> = Mutex::new(Vec::new());
     let failures: Mutex<Vec<TrialFailure>> = Mutex::new(Vec::new());
+    // A layout mismatch is a bug of the study, the same in every trial: stop starting trials.
+    let layout_errors: Mutex<Vec<(TrialKey, Error)>> = Mutex::new(Vec::new());
+    let stop = AtomicBool::new(false);
     pending.par_iter().for_each(|key| {
-        let outcome = run_one(study.seed(), key, &trial).and_then(|rows| {
-            writer.append(&rows).map_err(|e| e.to_string())?;
-            Ok(rows)
-        });
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let outcome = match run_one(study.seed(), key, &trial) {
+            Ok(measured) => match layout.pivot(key, &measured) {
+                Ok(rows) => writer.append(&rows).map(|()| rows).map_err(|e| e.to_string()),
+                Err(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    lock(&layout_errors).push(((*key).clone(), e));
+                    bar.inc(1);
+                    return;
+                }
+            },
+            Err(error) => Err(error),
+        };
         match outcome {
             Ok(rows) => lock(&new_rows).extend(rows),
             Err(error) => lock(&failures).push(TrialFailure { key: (*key).clone(), error }),
@@ -170,6 +193,16 @@ where
     });
     bar.finish_and_clear();
     drop(writer);
+    let mut layout_errors = layout_errors.into_inner().unwrap_or_else(|p| p.into_inner());
+    layout_errors.sort_by(|a, b| a.0.canonical_cmp(&b.0));
+    if let Some((key, error)) = layout_errors.into_iter().next() {
+        let new_trials: HashSet<String> = lock(&new_rows).iter().map(|r| r.key.label()).collect();
+        info.trials_recorded = done.len() + new_trials.len();
+        info.finished = Some(now_rfc3339());
+        info.wall_seconds = clock.elapsed().as_secs_f64();
+        write_atomic(&run_path, info.to_json().as_bytes())?;
+        return Err(Error::parameter("trial", key.label(), &error.to_string()));
+    }
 
     // 3. Canonical CSV, summary and final run record.
     let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -183,7 +216,7 @@ where
     let complete = failures.is_empty();
     let mut summary_path = None;
     if complete {
-        write_trials(&trials_path, &rows)?;
+        write_trials(&trials_path, &rows, layout)?;
         if shard.is_none() {
             let path = out_dir.join(SUMMARY_FILE);
             write_summary_csv(&path, &summarize(&rows))?;
@@ -215,7 +248,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Runs one trial with its own random stream, turning errors and panics into messages.
-fn run_one<F>(seed: u64, key: &TrialKey, trial: &F) -> std::result::Result<Vec<Row>, String>
+fn run_one<F>(seed: u64, key: &TrialKey, trial: &F) -> std::result::Result<Vec<Measurement>, String>
 where
     F: Fn(&TrialKey, &mut ChaCha8Rng) -> Result<Vec<Measurement>> + Sync,
 {
@@ -232,11 +265,7 @@ where
     if measured.is_empty() {
         return Err("returned no measurement (a trial must report at least one)".into());
     }
-    let n = measured.len();
-    Ok(measured
-        .into_iter()
-        .map(|m| Row { key: key.clone(), measurement: m, trial_rows: n })
-        .collect())
+    Ok(measured)
 }
 
 /// Fails on a non-finite x, a group with control characters, or a key given twice.
@@ -334,8 +363,9 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
 /// Plot-only mode: reads the complete trials of an unsharded or merged run from `out_dir`,
 /// rewrites `summary.csv` from them and returns the rows (canonical order) for the charts.
 ///
-/// With `study`, refuses results of another configuration. A run file saying the run is
-/// incomplete gives a warning, and the recorded trials are used.
+/// With `study`, refuses results of another configuration (layout included). The layout is
+/// the one recorded in `run.json`. A run file saying the run is incomplete gives a warning,
+/// and the recorded trials are used.
 pub fn load_results(out_dir: &Path, study: Option<&Study>) -> Result<Vec<Row>> {
     let run_path = out_dir.join("run.json");
     if !run_path.exists() {
@@ -369,8 +399,18 @@ pub fn load_results(out_dir: &Path, study: Option<&Study>) -> Result<Vec<Row>> {
             info.n_trials
         );
     }
-    let mut rows = read_trials(&out_dir.join(trials_file(None)))?.rows;
+    let layout = recorded_layout(&run_path, &info)?;
+    let mut rows = read_trials(&out_dir.join(trials_file(None)), layout)?.rows;
     sort_canonical(&mut rows);
     write_summary_csv(&out_dir.join(SUMMARY_FILE), &summarize(&rows))?;
     Ok(rows)
+}
+
+/// The checked layout recorded in a run file.
+pub(crate) fn recorded_layout<'a>(run_path: &Path, info: &'a RunInfo) -> Result<&'a Layout> {
+    let layout = info.layout.as_ref().ok_or_else(|| {
+        Error::format(run_path, "records no CSV layout (written before layouts existed): rerun")
+    })?;
+    layout.check()?;
+    Ok(layout)
 }

@@ -1,5 +1,6 @@
 //! The trials CSV: reading it back with crash recovery, appending a finished trial's rows
-//! (flushed at once), and rewriting it in canonical order.
+//! (flushed at once), and rewriting it in canonical order. Its columns are the study's
+//! [`Layout`]; a file whose header differs is refused.
 //!
 //! Recovery rules, applied on every read:
 //! 1. bytes after the last newline are a line cut by a kill: dropped, never parsed;
@@ -18,7 +19,8 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::study::atomic::write_atomic;
-use crate::study::key::{Row, CSV_HEADER};
+use crate::study::key::Row;
+use crate::study::layout::Layout;
 
 /// What reading a trials CSV found.
 #[derive(Debug, Default)]
@@ -38,8 +40,9 @@ impl Loaded {
     }
 }
 
-/// Reads a trials CSV with the recovery rules of the module doc; a missing file reads empty.
-pub fn read_trials(path: &Path) -> Result<Loaded> {
+/// Reads a trials CSV laid out by `layout` with the recovery rules of the module doc; a missing
+/// file reads empty.
+pub fn read_trials(path: &Path, layout: &Layout) -> Result<Loaded> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
@@ -54,17 +57,23 @@ pub fn read_trials(path: &Path) -> Result<Loaded> {
     }
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text);
     let header = reader.headers().map_err(|e| Error::format(path, format!("header: {e}")))?;
-    if header.iter().ne(CSV_HEADER.iter().copied()) {
+    let expected = layout.header();
+    if header.iter().ne(expected.iter().map(String::as_str)) {
         return Err(Error::format(
             path,
-            format!("header is {:?}, expected {:?}", header.iter().collect::<Vec<_>>(), CSV_HEADER),
+            format!(
+                "header is {:?}, expected the layout's {:?}",
+                header.iter().collect::<Vec<_>>(),
+                expected
+            ),
         ));
     }
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| Error::format(path, format!("line {line}: {e}")))?;
-        let row = Row::from_fields(&record)
+        let row = layout
+            .parse(&record)
             .map_err(|e| Error::format(path, format!("line {line}: bad {e}")))?;
         rows.push(row);
     }
@@ -111,12 +120,12 @@ pub fn read_trials(path: &Path) -> Result<Loaded> {
 }
 
 /// The CSV text (header and rows) of `rows`, in the given order.
-pub fn csv_text(rows: &[Row]) -> Result<Vec<u8>> {
+pub fn csv_text(rows: &[Row], layout: &Layout) -> Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Format { path: "<memory>".into(), reason: e.to_string() };
-    writer.write_record(CSV_HEADER).map_err(fail)?;
+    writer.write_record(layout.header()).map_err(fail)?;
     for row in rows {
-        writer.write_record(sanitised_fields(row)).map_err(fail)?;
+        writer.write_record(sanitised_fields(row, layout)?).map_err(fail)?;
     }
     writer
         .into_inner()
@@ -124,25 +133,31 @@ pub fn csv_text(rows: &[Row]) -> Result<Vec<u8>> {
 }
 
 /// Rewrites the whole file atomically with `rows`.
-pub fn write_trials(path: &Path, rows: &[Row]) -> Result<()> {
-    write_atomic(path, &csv_text(rows)?)
+pub fn write_trials(path: &Path, rows: &[Row], layout: &Layout) -> Result<()> {
+    write_atomic(path, &csv_text(rows, layout)?)
 }
 
 /// The row's fields with control characters (line breaks included) replaced by spaces.
-fn sanitised_fields(row: &Row) -> [String; 8] {
-    row.to_fields().map(|f| f.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
+fn sanitised_fields(row: &Row, layout: &Layout) -> Result<Vec<String>> {
+    Ok(layout
+        .fields(row)?
+        .into_iter()
+        .map(|f| f.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
+        .collect())
 }
 
 /// Appends rows to a trials CSV from many threads: each call writes one trial's rows and
 /// flushes them to the file before returning.
 pub struct TrialWriter {
     path: PathBuf,
+    layout: Layout,
     writer: Mutex<csv::Writer<File>>,
 }
 
 impl TrialWriter {
-    /// Opens `path` for appending; creates it with the header when it is missing or empty.
-    pub fn open(path: &Path) -> Result<TrialWriter> {
+    /// Opens `path` for appending; creates it with the layout's header when it is missing or
+    /// empty.
+    pub fn open(path: &Path, layout: &Layout) -> Result<TrialWriter> {
         let exists = fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
         let file = OpenOptions::new()
             .create(true)
@@ -151,19 +166,24 @@ impl TrialWriter {
             .map_err(|e| Error::io(path, e))?;
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
         if !exists {
-            writer.write_record(CSV_HEADER).map_err(|e| Error::format(path, e.to_string()))?;
+            writer.write_record(layout.header()).map_err(|e| Error::format(path, e.to_string()))?;
             writer.flush().map_err(|e| Error::io(path, e))?;
         }
-        Ok(TrialWriter { path: path.to_path_buf(), writer: Mutex::new(writer) })
+        Ok(TrialWriter {
+            path: path.to_path_buf(),
+            layout: layout.clone(),
+            writer: Mutex::new(writer),
+        })
     }
 
-    /// Writes one trial's rows and flushes them.
+    /// Writes one trial's rows and flushes them (rows not matching the layout are refused
+    /// before anything is written).
     pub fn append(&self, rows: &[Row]) -> Result<()> {
+        let records: Vec<Vec<String>> =
+            rows.iter().map(|r| sanitised_fields(r, &self.layout)).collect::<Result<_>>()?;
         let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for row in rows {
-            writer
-                .write_record(sanitised_fields(row))
-                .map_err(|e| Error::format(&self.path, e.to_string()))?;
+        for record in records {
+            writer.write_record(record).map_err(|e| Error::format(&self.path, e.to_string()))?;
         }
         writer.flush().map_err(|e| Error::io(&self.path, e))
     }
@@ -174,45 +194,53 @@ mod tests {
     use super::*;
     use crate::study::key::{Measurement, TrialKey};
 
+    fn layout() -> Layout {
+        Layout::new("design", "overlap", &["auc", "mu"])
+    }
+
     fn trial(trial: usize, n: usize) -> Vec<Row> {
-        (0..n)
-            .map(|i| Row {
-                key: TrialKey::new("g", 0.5, trial),
-                measurement: Measurement::new(format!("m{i}"), "auc", 0.1 * i as f64)
-                    .with_note("a, \"quoted\"\nnote"),
-                trial_rows: n,
+        let measured: Vec<Measurement> = (0..n)
+            .map(|i| {
+                Measurement::new(format!("m{i}"), "auc", 0.1 * i as f64)
+                    .with_note("a, \"quoted\"\nnote")
             })
-            .collect()
+            .collect();
+        layout().pivot(&TrialKey::new("g", 0.5, trial), &measured).unwrap()
     }
 
     #[test]
     fn recovery_drops_partial_line_and_incomplete_trials() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trials.csv");
-        let writer = TrialWriter::open(&path).unwrap();
+        let writer = TrialWriter::open(&path, &layout()).unwrap();
         writer.append(&trial(0, 2)).unwrap();
         writer.append(&trial(1, 3)).unwrap();
         drop(writer);
-        let full = read_trials(&path).unwrap();
+        let full = read_trials(&path, &layout()).unwrap();
         assert_eq!(full.rows.len(), 5);
         assert!(!full.repaired());
-        assert_eq!(full.rows[0].measurement.note, "a, \"quoted\" note");
+        assert_eq!(full.rows[0].note, "a, \"quoted\" note");
+        assert!(full.rows[0].value("mu").unwrap().is_nan());
         // Cut inside the last line: the partial line goes, and trial 1 (now 2 of 3 rows) too.
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() - 4]).unwrap();
-        let cut = read_trials(&path).unwrap();
+        let cut = read_trials(&path, &layout()).unwrap();
         assert!(cut.dropped_partial_line);
         assert_eq!(cut.dropped_incomplete, vec![TrialKey::new("g", 0.5, 1).label()]);
         assert_eq!(cut.rows, full.rows[..2].to_vec());
         // A trial written twice is refused.
-        let writer = TrialWriter::open(&path).unwrap();
-        fs::write(&path, csv_text(&full.rows).unwrap()).unwrap();
+        let writer = TrialWriter::open(&path, &layout()).unwrap();
+        fs::write(&path, csv_text(&full.rows, &layout()).unwrap()).unwrap();
         writer.append(&trial(0, 2)).unwrap();
-        let err = read_trials(&path).unwrap_err().to_string();
+        let err = read_trials(&path, &layout()).unwrap_err().to_string();
         assert!(err.contains("recorded twice"), "{err}");
-        // A foreign header is refused; a missing file reads empty.
+        // A foreign header (another layout included) is refused; a missing file reads empty.
         fs::write(&path, "a,b\n1,2\n").unwrap();
-        assert!(read_trials(&path).unwrap_err().to_string().contains("header"));
-        assert!(read_trials(&dir.path().join("none.csv")).unwrap().rows.is_empty());
+        assert!(read_trials(&path, &layout()).unwrap_err().to_string().contains("header"));
+        fs::write(&path, csv_text(&full.rows, &layout()).unwrap()).unwrap();
+        let other = Layout::new("design", "n", &["auc", "mu"]);
+        let err = read_trials(&path, &other).unwrap_err().to_string();
+        assert!(err.contains("header") && err.contains("\"n\""), "{err}");
+        assert!(read_trials(&dir.path().join("none.csv"), &layout()).unwrap().rows.is_empty());
     }
 }
