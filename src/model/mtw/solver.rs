@@ -126,14 +126,10 @@ pub(crate) fn solve<T: Scalar>(
         );
     }
 
-    // Final barycenters, solved tightly at the returned coefficients, and exact residuals.
-    let final_ot = barycenter_step(
-        mtw,
-        &tasks,
-        &states,
-        prm.tol_ot,
-        prm.max_iter_ot * FINAL_OT_SWEEPS_FACTOR,
-    )?;
+    // Final barycenters at the returned coefficients, solved tightly when the fit converged
+    // (a fit stopped by the cap gets no more sweeps than an iteration), and exact residuals.
+    let final_sweeps = if converged { prm.max_iter_ot * FINAL_OT_SWEEPS_FACTOR } else { prm.max_iter_ot };
+    let final_ot = barycenter_step(mtw, &tasks, &states, prm.tol_ot, final_sweeps)?;
     for (t, task) in tasks.iter_mut().enumerate() {
         task.residual = problem.target(t) - problem.design(t) * (&task.pos - &task.neg);
     }

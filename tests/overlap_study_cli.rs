@@ -1,0 +1,66 @@
+//! End-to-end run of `overlap_study --quick`: files, columns, row counts, value ranges.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_overlap_study")).args(args).output().expect("runs")
+}
+
+#[test]
+fn quick_run_writes_csvs_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let result = run(&["--quick", "--overlaps", "0,1", "--out", out]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+
+    let mut reader = csv::Reader::from_path(dir.path().join("trials.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    for col in ["design", "overlap", "trial", "model", "best_auc", "mu", "lambda", "fit_seconds"] {
+        assert!(header.contains(&col.to_string()), "missing column {col} in {header:?}");
+    }
+    for col in ["iterations", "converged", "mu_on_edge", "lambda_on_edge", "precision"] {
+        assert!(header.contains(&col.to_string()), "missing column {col} in {header:?}");
+    }
+    let auc = header.iter().position(|c| c == "best_auc").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    // 2 overlap levels × 1 trial × 6 models.
+    assert_eq!(rows.len(), 12);
+    for row in &rows {
+        let v: f64 = row[auc].parse().unwrap();
+        assert!((0.0..=1.0).contains(&v), "AUC {v} out of range");
+    }
+
+    let summary = std::fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let first = summary.lines().next().unwrap();
+    assert_eq!(first, "design,overlap,model,mean_auc,std_auc,ci95_low,ci95_high,median_auc,trials");
+    assert_eq!(summary.lines().count(), 1 + 12);
+
+    let png = std::fs::read(dir.path().join("auc_vs_overlap.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = std::fs::read_to_string(dir.path().join("auc_vs_overlap.svg")).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"));
+    assert!(svg.contains("</svg>"));
+    let run_json = std::fs::read_to_string(dir.path().join("run.json")).unwrap();
+    assert!(run_json.contains("wall_seconds"));
+
+    // Rerunning the same command resumes: nothing left to run, same rows.
+    let again = run(&["--quick", "--overlaps", "0,1", "--out", out]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 trials run"));
+}
+
+#[test]
+fn bad_flags_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    for args in [
+        vec!["--quick", "--overlaps", "1.5", "--out", out],
+        vec!["--quick", "--models", "nope", "--out", out],
+        vec!["--quick", "--design", "fog", "--out", out],
+        vec!["--quick", "--precision", "f16", "--out", out],
+    ] {
+        let result = run(&args);
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&result.stderr).contains("error"), "{args:?}");
+    }
+}
