@@ -25,7 +25,9 @@ use mtw::ot::defaults::{default_epsilon, gamma_from_tau, PAPER_TAU};
 use mtw::ot::{GroundMetric, KernelStrategy};
 use mtw::select::{oracle, CatalogOptions, Goal, ModelKind};
 use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
-use mtw::study::{self, Layout, LineChart, Measurement, RunOptions, Shard, Study, SummaryColumns, TrialKey};
+use mtw::study::{
+    self, Layout, LineChart, Measurement, RunOptions, Shard, Study, SummaryColumns, TrialKey,
+};
 use mtw::Scalar;
 
 /// Regenerates Figure 2 of the paper: best support-recovery AUC against support overlap.
@@ -131,7 +133,8 @@ fn main() {
 
 fn run(args: Args) -> Result<()> {
     let config = config(&args)?;
-    let layout = Layout::new("design", "overlap", &VALUE_COLUMNS).with_fixed("precision", config.precision);
+    let layout =
+        Layout::new("design", "overlap", &VALUE_COLUMNS).with_fixed("precision", config.precision);
     let study = Study::new("overlap_study", &config, args.seed)?.with_layout(layout.clone());
     if args.plot_only {
         let rows = study::load_results(&args.out, Some(&study))?;
@@ -186,10 +189,17 @@ fn config(args: &Args) -> Result<Config> {
         return Err(Error::parameter("models", "none", "give at least one model"));
     }
     if args.overlaps.iter().any(|r| !(0.0..=1.0).contains(r)) {
-        return Err(Error::parameter("overlaps", format!("{:?}", args.overlaps), "must be in [0, 1]"));
+        return Err(Error::parameter(
+            "overlaps",
+            format!("{:?}", args.overlaps),
+            "must be in [0, 1]",
+        ));
     }
-    let simulation =
-        OverlapConfig { rho: args.rho, gaussian_n_samples: args.n_samples, ..OverlapConfig::default() };
+    let simulation = OverlapConfig {
+        rho: args.rho,
+        gaussian_n_samples: args.n_samples,
+        ..OverlapConfig::default()
+    };
     // --quick: one trial per level, 2 points per axis, at most 10 iterations per fit.
     let (trials, grid_size) = if args.quick { (1, 2) } else { (args.trials, args.grid_size) };
     let max_iter = if args.quick { args.max_iter.min(10) } else { args.max_iter };
@@ -219,7 +229,11 @@ fn mu_ratios(range: &[f64], n: usize) -> Result<Vec<f64>> {
         [hi, lo] if *hi > 0.0 && *lo > 0.0 && lo <= hi => {
             mtw::select::Grid::log_spaced(*hi, n, lo / hi)
         }
-        _ => Err(Error::parameter("mtw-mu-range", format!("{range:?}"), "expected HI,LO with HI >= LO > 0")),
+        _ => Err(Error::parameter(
+            "mtw-mu-range",
+            format!("{range:?}"),
+            "expected HI,LO with HI >= LO > 0",
+        )),
     }
 }
 
@@ -242,7 +256,8 @@ fn run_in<T: Scalar>(
 /// median, separable kernel (log domain when needed), ε = median/p, γ from τ = 0.5.
 fn catalog<T: Scalar>(config: &Config) -> Result<CatalogOptions<T>> {
     let side = config.simulation.side;
-    let metric = GroundMetric::<T>::grid_squared_euclidean(&[side, side])?.normalized_by_median()?;
+    let metric =
+        GroundMetric::<T>::grid_squared_euclidean(&[side, side])?.normalized_by_median()?;
     let epsilon = default_epsilon(&metric);
     let gamma = gamma_from_tau(&metric, T::of_f64(PAPER_TAU))?;
     let mut params = MtwParams::new(T::zero(), T::zero(), epsilon, gamma);

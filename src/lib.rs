@@ -32,3 +32,8 @@ pub mod validate;
 
 pub use error::{Error, Result};
 pub use scalar::Scalar;
+
+/// Compiles the README's Rust example as a doctest, so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

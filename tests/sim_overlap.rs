@@ -142,8 +142,7 @@ fn literal_convention_follows_the_printed_formula() {
     let cfg = OverlapConfig { snr_convention: SnrConvention::Literal, ..OverlapConfig::default() };
     let s = OverlapSimulator::new(cfg).unwrap();
     let t = s.trial::<f64>(7, Design::Blur, 0.5, 0).unwrap();
-    let energy: f64 =
-        (0..3).map(|k| (t.problem.design(k) * t.coef.column(k)).norm_squared()).sum();
+    let energy: f64 = (0..3).map(|k| (t.problem.design(k) * t.coef.column(k)).norm_squared()).sum();
     let snr = (energy / (3.0 * t.sigma * t.sigma)).sqrt();
     assert!((snr - 3.0).abs() < 1e-12, "snr {snr}");
 }

@@ -21,7 +21,9 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 use crate::model::mtw::{lambda_max as mtw_lambda_max, Mtw, ReweightedMtw};
-use crate::model::{Dirty, Estimator, GroupLasso, Lasso, MultiLevelLasso, Problem, ReweightedLasso};
+use crate::model::{
+    Dirty, Estimator, GroupLasso, Lasso, MultiLevelLasso, Problem, ReweightedLasso,
+};
 use crate::scalar::Scalar;
 use crate::select::grid::{Grid, Hyper};
 
@@ -126,9 +128,10 @@ impl<T: Scalar> CatalogOptions<T> {
                 Grid::lambda_path(Lasso::lambda_max(problem, pos).to_f64(), n, r)
             }
             ModelKind::GroupLasso => Grid::mu_path(GroupLasso::mu_max(problem, pos).to_f64(), n, r),
-            ModelKind::Dirty => {
-                Grid::new(axis(Dirty::mu_max(problem, pos))?, axis(Dirty::lambda_max(problem, pos))?)
-            }
+            ModelKind::Dirty => Grid::new(
+                axis(Dirty::mu_max(problem, pos))?,
+                axis(Dirty::lambda_max(problem, pos))?,
+            ),
             ModelKind::Mll => Grid::new(
                 axis(GroupLasso::mu_max(problem, pos))?,
                 axis(MultiLevelLasso::lambda_max(problem, pos))?,

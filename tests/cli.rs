@@ -1,0 +1,161 @@
+//! The `mtw` command line: `fit` and `barycenter` on `.npy` files, and bad input (exit 2).
+
+use std::path::Path;
+use std::process::Command;
+
+use mtw::io::npy;
+
+fn mtw(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mtw")).args(args).output().expect("mtw runs")
+}
+
+/// T = 2 tasks, n = 8 samples, p = 6 features on a 2 × 3 grid, seeded pseudo-random data.
+fn write_problem(dir: &Path) {
+    let (t, n, p) = (2, 8, 6);
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    };
+    let x: Vec<f64> = (0..t * n * p).map(|_| next()).collect();
+    let y: Vec<f64> = (0..t * n).map(|_| next()).collect();
+    npy::write(&dir.join("X.npy"), &[t, n, p], &x).unwrap();
+    npy::write(&dir.join("Y.npy"), &[t, n], &y).unwrap();
+    let a: Vec<f64> = (0..t * p).map(|k| 0.1 + (k % 5) as f64).collect();
+    npy::write(&dir.join("A.npy"), &[t, p], &a).unwrap();
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn fit_writes_coefficients_barycenter_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let out = path(dir.path(), "out");
+    let (x, y) = (path(dir.path(), "X.npy"), path(dir.path(), "Y.npy"));
+    let result = mtw(&[
+        "fit", "--model", "mtw", "--design", &x, "--target", &y, "--grid", "2,3", "--mu", "0.05",
+        "--lambda", "0.05", "--out", &out,
+    ]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let coef = npy::read(&dir.path().join("out/coef.npy")).unwrap();
+    assert_eq!(coef.shape, vec![6, 2]);
+    assert!(coef.data.iter().all(|v| v.is_finite()));
+    let bary = npy::read(&dir.path().join("out/barycenter.npy")).unwrap();
+    assert_eq!(bary.shape, vec![6]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/fit.json")).unwrap())
+            .unwrap();
+    assert!(report["objective"].as_f64().unwrap().is_finite());
+    assert_eq!(report["converged"], true);
+    assert_eq!(report["parameters"]["mu"].as_f64(), Some(0.05));
+    for key in ["datafit", "ot", "l1"] {
+        assert!(report["objective_parts"][key].is_number(), "missing part {key}");
+    }
+}
+
+#[test]
+fn every_baseline_runs_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let (x, y) = (path(dir.path(), "X.npy"), path(dir.path(), "Y.npy"));
+    for (model, extra) in [
+        ("lasso", vec!["--lambda", "0.02,0.03"]),
+        ("relasso", vec!["--lambda", "0.02"]),
+        ("group-lasso", vec!["--mu", "0.02"]),
+        ("dirty", vec!["--mu", "0.05", "--lambda", "0.03"]),
+        ("mll", vec!["--mu", "0.02", "--lambda", "0.02"]),
+    ] {
+        let out = path(dir.path(), model);
+        let mut args = vec!["fit", "--model", model, "--design", &x, "--target", &y, "--out", &out];
+        args.extend(extra);
+        let result = mtw(&args);
+        assert!(result.status.success(), "{model}: {}", String::from_utf8_lossy(&result.stderr));
+        let report = std::fs::read_to_string(dir.path().join(model).join("fit.json")).unwrap();
+        assert!(report.contains("penalty_limits"), "{model}");
+        if model == "dirty" || model == "mll" {
+            assert!(dir.path().join(model).join("coef_shared.npy").exists());
+        }
+    }
+}
+
+#[test]
+fn barycenter_writes_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let out = path(dir.path(), "bary");
+    let a = path(dir.path(), "A.npy");
+    let result = mtw(&[
+        "barycenter",
+        "--inputs",
+        &a,
+        "--grid",
+        "6",
+        "--epsilon",
+        "0.1",
+        "--gamma",
+        "1",
+        "--out",
+        &out,
+    ]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(npy::read(&dir.path().join("bary/marginals.npy")).unwrap().shape, vec![2, 6]);
+    let report = std::fs::read_to_string(dir.path().join("bary/barycenter.json")).unwrap();
+    assert!(report.contains("ot_objective") && report.contains("log_domain_used"));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let (x, y) = (path(dir.path(), "X.npy"), path(dir.path(), "Y.npy"));
+    let mut bad_x = vec![0.0; 2 * 8 * 6];
+    bad_x[3] = f64::NAN;
+    npy::write(&dir.path().join("nan.npy"), &[2, 8, 6], &bad_x).unwrap();
+    npy::write(&dir.path().join("y3.npy"), &[3, 8], &[0.0; 24]).unwrap();
+    let mut metric = vec![1.0; 36];
+    metric[1] = -1.0;
+    npy::write(&dir.path().join("neg.npy"), &[6, 6], &metric).unwrap();
+    std::fs::write(dir.path().join("junk.npy"), b"not an npy file").unwrap();
+    let (nan, y3, neg, junk) = (
+        path(dir.path(), "nan.npy"),
+        path(dir.path(), "y3.npy"),
+        path(dir.path(), "neg.npy"),
+        path(dir.path(), "junk.npy"),
+    );
+    let out = path(dir.path(), "never");
+    let base = |design: &str, target: &str| {
+        vec!["fit".to_string(), "--design".into(), design.into(), "--target".into(), target.into()]
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        ([base(&nan, &y), vec!["--grid".into(), "2,3".into()]].concat(), "non-finite"),
+        ([base(&x, &y3), vec!["--grid".into(), "2,3".into()]].concat(), "tasks"),
+        ([base(&x, &y), vec!["--grid".into(), "2,2".into()]].concat(), "features"),
+        ([base(&x, &y), vec!["--metric".into(), neg.clone()]].concat(), "negative"),
+        ([base(&junk, &y), vec!["--grid".into(), "2,3".into()]].concat(), "npy"),
+        (
+            [base(&x, &y), vec!["--grid".into(), "2,3".into(), "--epsilon".into(), "0".into()]]
+                .concat(),
+            "epsilon",
+        ),
+        ([base(&x, &y), vec!["--grid".into(), "2,3".into(), "--mu=-1".into()]].concat(), "mu"),
+        (
+            [base(&x, &y), vec!["--grid".into(), "2,3".into(), "--gamma=-2".into()]].concat(),
+            "gamma",
+        ),
+        ([base(&x, &y), vec![]].concat(), "metric"),
+        ([base(&x, &y), vec!["--grid".into(), "2,3".into(), "--bogus".into()]].concat(), "bogus"),
+    ];
+    for (mut args, needle) in cases {
+        args.extend(["--out".to_string(), out.clone()]);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = mtw(&refs);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one line: {stderr}");
+        assert!(stderr.to_lowercase().contains(needle), "{args:?}: {stderr} lacks {needle}");
+        assert!(!Path::new(&out).join("coef.npy").exists());
+    }
+}
