@@ -27,7 +27,9 @@ fn random_problem(seed: u64, tasks: usize, n: usize, p: usize) -> (Problem<f64>,
     let targets = designs
         .iter()
         .enumerate()
-        .map(|(t, x)| x * coef.column(t) + DVector::from_fn(n, |_, _| 0.05 * (rng.gen::<f64>() - 0.5)))
+        .map(|(t, x)| {
+            x * coef.column(t) + DVector::from_fn(n, |_, _| 0.05 * (rng.gen::<f64>() - 0.5))
+        })
         .collect();
     (Problem::new(designs, targets).unwrap(), coef)
 }
@@ -89,12 +91,18 @@ fn zero_penalties_give_least_squares() {
 fn objective_trace_never_increases() {
     let (problem, _) = random_problem(3, 3, 15, 20);
     let lmax = lambda_max(&problem, false);
-    let mtw = Mtw::new(&grid_1d(20), params(0.05 * lmax, 0.1 * lmax, 20), KernelStrategy::Auto).unwrap();
+    let mtw =
+        Mtw::new(&grid_1d(20), params(0.05 * lmax, 0.1 * lmax, 20), KernelStrategy::Auto).unwrap();
     let fit = mtw.fit(&problem).unwrap();
     assert!(fit.converged);
     for (k, pair) in fit.objective_trace.windows(2).enumerate().skip(1) {
         let slack = 1e-10 * pair[0].abs().max(1.0);
-        assert!(pair[1] <= pair[0] + slack, "objective rose at iteration {k}: {} -> {}", pair[0], pair[1]);
+        assert!(
+            pair[1] <= pair[0] + slack,
+            "objective rose at iteration {k}: {} -> {}",
+            pair[0],
+            pair[1]
+        );
     }
 }
 
@@ -102,7 +110,8 @@ fn objective_trace_never_increases() {
 fn warm_and_cold_starts_agree_along_a_path() {
     let (problem, _) = random_problem(4, 2, 15, 16);
     let lmax = lambda_max(&problem, false);
-    let base = Mtw::new(&grid_1d(16), params(0.05 * lmax, 0.5 * lmax, 16), KernelStrategy::Auto).unwrap();
+    let base =
+        Mtw::new(&grid_1d(16), params(0.05 * lmax, 0.5 * lmax, 16), KernelStrategy::Auto).unwrap();
     let mut warm = None;
     for factor in [0.5, 0.3, 0.2, 0.1] {
         let est = base.with_penalties(0.05 * lmax, factor * lmax).unwrap();
@@ -128,10 +137,13 @@ fn f32_fit_matches_f64() {
     let (problem, _) = random_problem(5, 2, 20, 10);
     let lmax = lambda_max(&problem, false);
     let prm = params(0.05 * lmax, 0.1 * lmax, 10);
-    let fit64 = Mtw::new(&grid_1d(10), prm.clone(), KernelStrategy::Auto).unwrap().fit(&problem).unwrap();
+    let fit64 =
+        Mtw::new(&grid_1d(10), prm.clone(), KernelStrategy::Auto).unwrap().fit(&problem).unwrap();
     let problem32: Problem<f32> = problem.cast();
-    let metric32 = GroundMetric::<f32>::grid_squared_euclidean(&[10]).unwrap().normalized_by_median().unwrap();
-    let mut prm32 = MtwParams::new(prm.mu as f32, prm.lambda as f32, prm.epsilon as f32, prm.gamma as f32);
+    let metric32 =
+        GroundMetric::<f32>::grid_squared_euclidean(&[10]).unwrap().normalized_by_median().unwrap();
+    let mut prm32 =
+        MtwParams::new(prm.mu as f32, prm.lambda as f32, prm.epsilon as f32, prm.gamma as f32);
     prm32.tol = 1e-6;
     let fit32 = Mtw::new(&metric32, prm32, KernelStrategy::Auto).unwrap().fit(&problem32).unwrap();
     let diff = fit32.coef.map(f64::from) - &fit64.coef;
@@ -149,7 +161,10 @@ fn bad_inputs_are_typed_errors() {
         Problem::new(vec![x.clone(), DMatrix::zeros(3, 5)], vec![y.clone(), y.clone()]),
         Err(Error::Shape(_))
     ));
-    assert!(matches!(Problem::<f64>::new(vec![DMatrix::zeros(0, 4)], vec![DVector::zeros(0)]), Err(Error::Empty(_))));
+    assert!(matches!(
+        Problem::<f64>::new(vec![DMatrix::zeros(0, 4)], vec![DVector::zeros(0)]),
+        Err(Error::Empty(_))
+    ));
     let mut nan_x = x.clone();
     nan_x[(1, 2)] = f64::NAN;
     assert!(matches!(Problem::new(vec![nan_x], vec![y.clone()]), Err(Error::NonFinite { .. })));
@@ -169,7 +184,8 @@ fn bad_inputs_are_typed_errors() {
 
     // Metric of the wrong size for the problem.
     let problem = Problem::new(vec![x], vec![y]).unwrap();
-    let mtw = Mtw::new(&grid_1d(5), MtwParams::new(0.1, 0.1, 0.1, 1.0), KernelStrategy::Auto).unwrap();
+    let mtw =
+        Mtw::new(&grid_1d(5), MtwParams::new(0.1, 0.1, 0.1, 1.0), KernelStrategy::Auto).unwrap();
     assert!(matches!(mtw.fit(&problem), Err(Error::Shape(_))));
 
     // Metric problems.

@@ -12,7 +12,8 @@ fn prox_matches_high_precision_table_f64() {
     assert!(rows.len() >= 50);
     let mut worst = 0.0f64;
     for row in rows {
-        let (y, alpha, a, b) = (scalar(&row["y"]), scalar(&row["alpha"]), scalar(&row["a"]), scalar(&row["b"]));
+        let (y, alpha, a, b) =
+            (scalar(&row["y"]), scalar(&row["alpha"]), scalar(&row["a"]), scalar(&row["b"]));
         let want = scalar(&row["prox"]);
         let got = prox_prop3(y, alpha, a, b);
         if want == 0.0 {
@@ -22,7 +23,10 @@ fn prox_matches_high_precision_table_f64() {
         let rel = ((got - want) / want).abs();
         worst = worst.max(rel);
         // Within 4 ulps (the README's suggestion for the stable formula).
-        assert!(rel <= 4.0 * f64::EPSILON, "y={y} alpha={alpha} a={a} b={b}: {got} vs {want} ({rel:e})");
+        assert!(
+            rel <= 4.0 * f64::EPSILON,
+            "y={y} alpha={alpha} a={a} b={b}: {got} vs {want} ({rel:e})"
+        );
     }
     eprintln!("worst relative error of the prox: {worst:e}");
 }

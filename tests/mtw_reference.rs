@@ -3,10 +3,10 @@
 mod common;
 
 use common::{get, load, matrices, matrix, rel_diff, scalar, vector, vectors};
-use nalgebra::DMatrix;
 use mtw::model::mtw::{kkt_violation, Mtw, MtwParams, ReweightedMtw};
 use mtw::model::{Estimator, Fit, Problem};
 use mtw::ot::{GroundMetric, KernelStrategy};
+use nalgebra::DMatrix;
 use serde_json::Value;
 
 struct Case {
@@ -18,7 +18,8 @@ struct Case {
 
 fn case(name: &str, positive: bool, concomitant: bool) -> Case {
     let json = load(name);
-    let problem = Problem::new(matrices(get(&json, "inputs/X")), vectors(get(&json, "inputs/Y"))).unwrap();
+    let problem =
+        Problem::new(matrices(get(&json, "inputs/X")), vectors(get(&json, "inputs/Y"))).unwrap();
     let m_raw = matrix(get(&json, "inputs/M_raw"));
     let scale = scalar(get(&json, "inputs/M_scale"));
     let metric = GroundMetric::dense(m_raw / scale).unwrap();
@@ -78,7 +79,9 @@ fn signed_grid10x10_separable_and_dense() {
     let grid = GroundMetric::grid_squared_euclidean(&[10, 10]).unwrap();
     let scale = scalar(get(&c.json, "inputs/M_scale"));
     let separable = grid.scaled(scale).unwrap();
-    for (metric, kernel) in [(&separable, KernelStrategy::Separable), (&c.metric, KernelStrategy::Dense)] {
+    for (metric, kernel) in
+        [(&separable, KernelStrategy::Separable), (&c.metric, KernelStrategy::Dense)]
+    {
         let mtw = Mtw::new(metric, c.params.clone(), kernel).unwrap();
         let fit = mtw.fit(&c.problem).unwrap();
         check_fit(&c, &fit, 1e-6);
@@ -92,7 +95,9 @@ fn signed_grid10x10_separable_and_dense() {
 
 #[test]
 fn signed_grid1d_and_points() {
-    for (name, positive) in [("mtw_signed_grid1d_p40.json", false), ("mtw_positive_points_p49.json", true)] {
+    for (name, positive) in
+        [("mtw_signed_grid1d_p40.json", false), ("mtw_positive_points_p49.json", true)]
+    {
         let c = case(name, positive, false);
         let mtw = Mtw::new(&c.metric, c.params.clone(), KernelStrategy::Auto).unwrap();
         let fit = mtw.fit(&c.problem).unwrap();

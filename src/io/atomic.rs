@@ -14,7 +14,10 @@ fn temporary_path(path: &Path) -> PathBuf {
 }
 
 /// Writes whatever `fill` writes to `path`, atomically.
-pub fn write_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> std::io::Result<()>) -> Result<()> {
+pub fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> Result<()> {
     let tmp = temporary_path(path);
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;

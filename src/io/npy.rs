@@ -32,7 +32,10 @@ pub fn read(path: &Path) -> Result<NpyArray> {
     let size = match npy.dtype() {
         DType::Plain(ts) if ts.type_char() == TypeChar::Float => ts.size_field(),
         other => {
-            return Err(Error::format(path, format!("dtype {} is not float64 or float32", other.descr())));
+            return Err(Error::format(
+                path,
+                format!("dtype {} is not float64 or float32", other.descr()),
+            ));
         }
     };
     let data = match size {
@@ -97,7 +100,11 @@ pub fn write(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
     atomic::write_with(path, |file| {
         // Buffered: npyz writes one value per call, i.e. one system call per value unbuffered.
         let mut buffered = std::io::BufWriter::new(file);
-        let mut writer = npyz::WriteOptions::new().default_dtype().shape(&dims).writer(&mut buffered).begin_nd()?;
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&dims)
+            .writer(&mut buffered)
+            .begin_nd()?;
         writer.extend(data.iter().copied())?;
         writer.finish()?;
         std::io::Write::flush(&mut buffered)
@@ -106,7 +113,9 @@ pub fn write(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
 
 /// Writes a matrix (rows × cols) as a 2-D float64 array.
 pub fn write_matrix<T: Scalar>(path: &Path, m: &DMatrix<T>) -> Result<()> {
-    let data: Vec<f64> = (0..m.nrows()).flat_map(|i| m.row(i).iter().map(|v| v.to_f64()).collect::<Vec<_>>()).collect();
+    let data: Vec<f64> = (0..m.nrows())
+        .flat_map(|i| m.row(i).iter().map(|v| v.to_f64()).collect::<Vec<_>>())
+        .collect();
     write(path, &[m.nrows(), m.ncols()], &data)
 }
 

@@ -98,7 +98,8 @@ fn build<T: Scalar>(
             (est, value, limits)
         }
         ModelArg::Lasso => {
-            let mut est = if per_task { Lasso::per_task(lambdas)? } else { Lasso::new(one_lambda(args)?)? };
+            let mut est =
+                if per_task { Lasso::per_task(lambdas)? } else { Lasso::new(one_lambda(args)?)? };
             est = est.positive(pos).max_iter(args.max_iter);
             if let Some(tol) = tol {
                 est = est.tol(tol)?;
@@ -140,7 +141,9 @@ fn build<T: Scalar>(
         }
         ModelArg::Mll => {
             let lambda = one_lambda(args)?;
-            let mut est = MultiLevelLasso::new(mu, lambda)?.positive(pos).max_iter(args.max_iter, args.max_iter);
+            let mut est = MultiLevelLasso::new(mu, lambda)?
+                .positive(pos)
+                .max_iter(args.max_iter, args.max_iter);
             if let Some(tol) = tol {
                 est = est.tol(tol, tol)?;
             }

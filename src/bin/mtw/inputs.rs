@@ -19,7 +19,9 @@ pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
             GroundMetric::dense(array.to_matrix(path, "the metric")?)
         }
         (None, Some(shape)) => GroundMetric::grid_squared_euclidean(shape)?.normalized_by_median(),
-        (None, None) => Err(Error::parameter("metric", "none", "this model needs --metric or --grid")),
+        (None, None) => {
+            Err(Error::parameter("metric", "none", "this model needs --metric or --grid"))
+        }
     }
 }
 
@@ -66,5 +68,6 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
 
 /// A scalar as JSON (non-finite values become null).
 pub fn num<T: Scalar>(x: T) -> serde_json::Value {
-    serde_json::Number::from_f64(x.to_f64()).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    serde_json::Number::from_f64(x.to_f64())
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }

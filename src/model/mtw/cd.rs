@@ -81,7 +81,8 @@ pub fn coordinate_descent<T: Scalar>(
             let w = inputs.weights_pos.as_ref().map_or(one, |w| w[j]);
             let old = state.pos[j];
             let y = column.dot(&state.residual) + l * old;
-            let new = coordinate_minimizer(l, y, k.transport, inputs.marg_pos[j], k.l1 * w * state.sigma);
+            let new =
+                coordinate_minimizer(l, y, k.transport, inputs.marg_pos[j], k.l1 * w * state.sigma);
             if new != old {
                 state.residual.axpy(old - new, &column, one);
                 state.pos[j] = new;
@@ -98,7 +99,8 @@ pub fn coordinate_descent<T: Scalar>(
             let w = inputs.weights_neg.as_ref().map_or(one, |w| w[j]);
             let old = state.neg[j];
             let y = -column.dot(&state.residual) + l * old;
-            let new = coordinate_minimizer(l, y, k.transport, inputs.marg_neg[j], k.l1 * w * state.sigma);
+            let new =
+                coordinate_minimizer(l, y, k.transport, inputs.marg_neg[j], k.l1 * w * state.sigma);
             if new != old {
                 state.residual.axpy(new - old, &column, one);
                 state.neg[j] = new;

@@ -143,7 +143,11 @@ pub struct Mtw<T: Scalar> {
 
 impl<T: Scalar> Mtw<T> {
     /// Builds the estimator, the kernel of `metric` for `params.epsilon` with `kernel`.
-    pub fn new(metric: &GroundMetric<T>, params: MtwParams<T>, kernel: KernelStrategy) -> Result<Self> {
+    pub fn new(
+        metric: &GroundMetric<T>,
+        params: MtwParams<T>,
+        kernel: KernelStrategy,
+    ) -> Result<Self> {
         params.validate()?;
         let barycenter = UnbalancedBarycenter::new(metric, params.epsilon, params.gamma, kernel)?;
         Ok(Mtw { params, barycenter: Arc::new(barycenter), n_features: metric.n_features() })

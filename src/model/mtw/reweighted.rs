@@ -88,7 +88,8 @@ impl<T: Scalar> Estimator<T> for ReweightedMtw<T> {
         // Report the ℓ0.5 objective instead of the last majorizer's.
         let (pos, neg) = fit.coef_parts.clone().expect("MTW fits carry their parts");
         let tasks = T::of_usize(problem.n_tasks());
-        let sqrt_sum = pos.iter().chain(neg.iter()).fold(T::zero(), |a, &v| a + v.max(T::zero()).sqrt());
+        let sqrt_sum =
+            pos.iter().chain(neg.iter()).fold(T::zero(), |a, &v| a + v.max(T::zero()).sqrt());
         let penalty = self.mtw.params().lambda / tasks * sqrt_sum;
         let datafit = fit.part("datafit").unwrap_or(T::zero());
         let ot = fit.part("ot").unwrap_or(T::zero());

@@ -88,7 +88,9 @@ pub(crate) fn solve<T: Scalar>(
             let inputs = TaskInputs {
                 design: problem.design(t),
                 col_norms_sq: &col_norms[t],
-                marg_pos: marginals.as_ref().map_or_else(|| DVector::zeros(p), |m| m.0.column(t).into()),
+                marg_pos: marginals
+                    .as_ref()
+                    .map_or_else(|| DVector::zeros(p), |m| m.0.column(t).into()),
                 marg_neg: marginals
                     .as_ref()
                     .and_then(|m| m.1.as_ref())
@@ -137,7 +139,8 @@ pub(crate) fn solve<T: Scalar>(
     for (t, task) in tasks.iter_mut().enumerate() {
         task.residual = problem.target(t) - problem.design(t) * (&task.pos - &task.neg);
     }
-    let mut fit = assemble_fit(problem, tasks, final_ot, alpha, beta, weights, model, prm.concomitant);
+    let mut fit =
+        assemble_fit(problem, tasks, final_ot, alpha, beta, weights, model, prm.concomitant);
     fit.objective_trace = trace;
     fit.iterations = iterations;
     fit.converged = converged;
@@ -148,7 +151,8 @@ pub(crate) fn solve<T: Scalar>(
 
 /// σ₀ = 0.01 · min_t ‖Y_t‖ / √n, the floor of the concomitant noise levels.
 fn concomitant_floor<T: Scalar>(problem: &Problem<T>) -> T {
-    let min_norm = problem.targets().iter().map(|y| y.norm()).fold(T::max_finite(), |a, b| a.min(b));
+    let min_norm =
+        problem.targets().iter().map(|y| y.norm()).fold(T::max_finite(), |a, b| a.min(b));
     T::of_f64(0.01) * min_norm / T::of_usize(problem.n_samples()).sqrt()
 }
 
@@ -264,7 +268,11 @@ fn objective_value<T: Scalar>(
 }
 
 /// `Σ_t σ_t Σ_j (w⁺ θ⁺ + w⁻ θ⁻)`; `with_sigma = false` drops σ_t.
-fn weighted_l1<T: Scalar>(tasks: &[TaskState<T>], weights: Option<&Weights<T>>, with_sigma: bool) -> T {
+fn weighted_l1<T: Scalar>(
+    tasks: &[TaskState<T>],
+    weights: Option<&Weights<T>>,
+    with_sigma: bool,
+) -> T {
     tasks.iter().enumerate().fold(T::zero(), |acc, (t, s)| {
         let (pos, neg) = match weights {
             Some((wp, wn)) => (s.pos.dot(&wp.column(t)), s.neg.dot(&wn.column(t))),
@@ -336,7 +344,8 @@ fn assemble_fit<T: Scalar>(
         Some(q) => &ot.pos.barycenter - q,
         None => ot.pos.barycenter.clone(),
     });
-    fit.log_domain_used = ot.pos.log_domain_used || ot.neg.as_ref().is_some_and(|o| o.log_domain_used);
+    fit.log_domain_used =
+        ot.pos.log_domain_used || ot.neg.as_ref().is_some_and(|o| o.log_domain_used);
     let neg_state = ot.neg.as_ref().map_or_else(|| ot.pos.state.clone(), |o| o.state.clone());
     fit.sinkhorn_states = Some((ot.pos.state.clone(), neg_state));
     fit.coef_parts = Some((pos, neg));
