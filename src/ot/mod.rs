@@ -25,17 +25,22 @@ pub enum KernelStrategy {
     LogDense,
     /// Separable, in the log domain.
     LogSeparable,
+    /// The scaling-domain kernel restricted to its significant entries, stored sparsely (CSR of
+    /// `K` and `Kᵀ`): normwise relative error at most the machine epsilon for every input
+    /// (see [`kernel::SparseTruncatedKernel`]). Not used by `Auto`.
+    SparseTruncated,
     /// Scaling domain first; switches to the log domain on overflow, underflow or non-finite.
     Auto,
 }
 
 impl KernelStrategy {
     /// Every strategy, in a fixed order.
-    pub const ALL: [KernelStrategy; 5] = [
+    pub const ALL: [KernelStrategy; 6] = [
         KernelStrategy::Dense,
         KernelStrategy::Separable,
         KernelStrategy::LogDense,
         KernelStrategy::LogSeparable,
+        KernelStrategy::SparseTruncated,
         KernelStrategy::Auto,
     ];
 
@@ -46,6 +51,7 @@ impl KernelStrategy {
             KernelStrategy::Separable => "separable",
             KernelStrategy::LogDense => "log-dense",
             KernelStrategy::LogSeparable => "log-separable",
+            KernelStrategy::SparseTruncated => "sparse-truncated",
             KernelStrategy::Auto => "auto",
         }
     }
