@@ -27,7 +27,9 @@ pub enum KernelStrategy {
     LogSeparable,
     /// The scaling-domain kernel restricted to its significant entries, stored sparsely (CSR of
     /// `K` and `Kᵀ`): normwise relative error at most the machine epsilon for every input
-    /// (see [`kernel::SparseTruncatedKernel`]). Not used by `Auto`.
+    /// (see [`kernel::SparseTruncatedKernel`]). Outputs it cannot certify componentwise stop
+    /// the solve with a numerical error, which is common at small ε with localised inputs:
+    /// hence not used by `Auto`.
     SparseTruncated,
     /// Scaling domain first; switches to the log domain on overflow, underflow or non-finite.
     Auto,
