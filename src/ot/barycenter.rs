@@ -41,8 +41,11 @@
 //! `K v_t` and `u_t` at the support of θ_t, `Kᵀ u_t` everywhere (active tasks). With
 //! [`KernelStrategy::Auto`] the failed sweep is discarded, the last good (log-)scalings are kept
 //! and the solve continues in the log domain (`log_domain_used = true`,
-//! `state.log_domain = true`); a warning is logged. With `Dense` or `Separable` the solve
-//! returns [`Error::Numerical`]. A zero entry of `K` itself (`M_ij/ε` large) is not a failure.
+//! `state.log_domain = true`); a warning is logged. With `Dense`, `Separable` or
+//! `SparseTruncated` the solve returns [`Error::Numerical`]. A zero entry of `K` itself
+//! (`M_ij/ε` large) is not a failure. An approximate kernel (`SparseTruncated`) also fails a
+//! sweep when an output where mass is expected is not certified to its componentwise
+//! tolerance ([`Kernel::uncertified`]): the dropped entries could matter there.
 //!
 //! **Stopping rule.** For vectors `x`, `x_old` let
 //! `rel(x, x_old) = max_j |x_j − x_old_j| / max(max_j x_j, max_j x_old_j)` (evaluated after
@@ -266,7 +269,9 @@ impl<T: Scalar> UnbalancedBarycenter<T> {
 
         let mut in_log = match self.strategy {
             KernelStrategy::LogDense | KernelStrategy::LogSeparable => true,
-            KernelStrategy::Dense | KernelStrategy::Separable => false,
+            KernelStrategy::Dense | KernelStrategy::Separable | KernelStrategy::SparseTruncated => {
+                false
+            }
             KernelStrategy::Auto => warm.is_some_and(|w| w.log_domain),
         };
 
@@ -489,6 +494,12 @@ impl<T: Scalar> UnbalancedBarycenter<T> {
             k.apply_transpose(&e, &mut out);
         } else {
             k.apply(&e, &mut out);
+        }
+        if let Some((i, t, bound)) = k.uncertified(&e, &out, transpose, expected) {
+            return Err(Failure(format!(
+                "{what} at ({i}, {t}) is certified only to relative error {bound:e} by the \
+                 truncated kernel (far below the largest output)"
+            )));
         }
         let tiny = T::min_positive();
         for t in 0..out.ncols() {

@@ -1,5 +1,3 @@
-// NOTE TO THE AGENT IMPLEMENTING THIS: first read /work/wt-ot/HELPER_RULES.md (binding rules;
-// it also says when to commit and what to report). Delete this note and that file when done.
 //! Entropic unbalanced optimal transport: ground metrics, Gibbs kernels (several strategies
 //! behind one trait) and the generalized Sinkhorn barycenter (paper eq. 4-6, 8, Algorithm 2).
 
@@ -25,17 +23,24 @@ pub enum KernelStrategy {
     LogDense,
     /// Separable, in the log domain.
     LogSeparable,
+    /// The scaling-domain kernel restricted to its significant entries, stored sparsely (CSR of
+    /// `K` and `Kᵀ`): normwise relative error at most the machine epsilon for every input
+    /// (see [`kernel::SparseTruncatedKernel`]). Outputs it cannot certify componentwise stop
+    /// the solve with a numerical error, which is common at small ε with localised inputs:
+    /// hence not used by `Auto`.
+    SparseTruncated,
     /// Scaling domain first; switches to the log domain on overflow, underflow or non-finite.
     Auto,
 }
 
 impl KernelStrategy {
     /// Every strategy, in a fixed order.
-    pub const ALL: [KernelStrategy; 5] = [
+    pub const ALL: [KernelStrategy; 6] = [
         KernelStrategy::Dense,
         KernelStrategy::Separable,
         KernelStrategy::LogDense,
         KernelStrategy::LogSeparable,
+        KernelStrategy::SparseTruncated,
         KernelStrategy::Auto,
     ];
 
@@ -46,6 +51,7 @@ impl KernelStrategy {
             KernelStrategy::Separable => "separable",
             KernelStrategy::LogDense => "log-dense",
             KernelStrategy::LogSeparable => "log-separable",
+            KernelStrategy::SparseTruncated => "sparse-truncated",
             KernelStrategy::Auto => "auto",
         }
     }

@@ -42,6 +42,7 @@ pub enum KernelArg {
     Separable,
     LogDense,
     LogSeparable,
+    SparseTruncated,
 }
 
 impl From<KernelArg> for KernelStrategy {
@@ -52,6 +53,7 @@ impl From<KernelArg> for KernelStrategy {
             KernelArg::Separable => KernelStrategy::Separable,
             KernelArg::LogDense => KernelStrategy::LogDense,
             KernelArg::LogSeparable => KernelStrategy::LogSeparable,
+            KernelArg::SparseTruncated => KernelStrategy::SparseTruncated,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | [`SeparableKernel`] | one `n_a × n_a` factor per axis | O(p Σ n_a) |
 //! | [`LogDenseKernel`] | `−M/ε`, p × p | O(p²) exponentials |
 //! | [`LogSeparableKernel`] | `−M_a/ε` per axis | O(p Σ n_a) exponentials |
+//! | [`SparseTruncatedKernel`] | significant entries of `K` and `Kᵀ` (CSR) | O(nnz) |
 //!
 //! `M` need not be symmetric: every strategy applies `K` and `Kᵀ` as such.
 
@@ -21,6 +22,8 @@ mod dense;
 mod log_dense;
 mod log_separable;
 mod separable;
+mod sparse;
+pub mod truncation;
 
 use nalgebra::DMatrix;
 
@@ -28,6 +31,7 @@ pub use dense::DenseKernel;
 pub use log_dense::LogDenseKernel;
 pub use log_separable::LogSeparableKernel;
 pub use separable::SeparableKernel;
+pub use sparse::SparseTruncatedKernel;
 
 use crate::error::{Error, Result};
 use crate::ot::{GroundMetric, KernelStrategy};
@@ -63,6 +67,21 @@ pub trait Kernel<T: Scalar>: Send + Sync + std::fmt::Debug {
 
     /// Scaling domain: `out = Kᵀ x`; log domain: `out_j = LSE_i(−M_ij/ε + x_i)`.
     fn apply_transpose(&self, x: &DMatrix<T>, out: &mut DMatrix<T>);
+
+    /// For approximate scaling-domain kernels: given the input `x` and the output `out` of
+    /// [`Kernel::apply`] (or of [`Kernel::apply_transpose`] when `transpose`), the first output
+    /// `(i, t)` with `expected(i, t)` whose **certified** componentwise relative error bound
+    /// exceeds the kernel's tolerance, with that bound. `None` when every expected output is
+    /// certified. Exact kernels (the default) certify everything.
+    fn uncertified(
+        &self,
+        _x: &DMatrix<T>,
+        _out: &DMatrix<T>,
+        _transpose: bool,
+        _expected: &dyn Fn(usize, usize) -> bool,
+    ) -> Option<(usize, usize, T)> {
+        None
+    }
 }
 
 /// Builds the kernel of a single (non-`Auto`) strategy for `metric` and `epsilon`.
@@ -97,6 +116,7 @@ pub fn build_kernel<T: Scalar>(
                 "a separable kernel needs a grid metric (GroundMetric::Grid), not a dense matrix",
             ))
         }
+        (KernelStrategy::SparseTruncated, m) => Box::new(SparseTruncatedKernel::new(m, epsilon)?),
         (KernelStrategy::Auto, _) => {
             return Err(Error::parameter(
                 "kernel strategy",

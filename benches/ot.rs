@@ -1,0 +1,145 @@
+//! Criterion benches: Sinkhorn barycenter sweeps per kernel strategy and precision, and MTW fits.
+//!
+//! * `sweep/...`: the generalized Sinkhorn barycenter (Algorithm 2) at the default
+//!   `ε = median(M)/p` and `γ = gamma_from_tau(M, 0.5)`, on broadly supported inputs, solved
+//!   with `max_iter = 1` and `max_iter = 3` (tol 0, cold start). One sweep costs
+//!   `(t(3) − t(1)) / 2`; `t(1)` also holds the set-up, the final `K v` and the objective.
+//!   Problems: p = 576 (24 × 24 grid, T = 3) and p = 2562 (1-D grid, squared Euclidean, T = 8).
+//!   A strategy that fails on a problem (typed error, e.g. the scaling domain in f32 or the
+//!   truncated kernel refusing an uncertified output) is skipped with a message on stderr.
+//!   LogDense at p = 2562 is skipped (seconds per sweep: too slow for a few-minute bench).
+//! * `mtw/epoch_p576`: an MTW fit with `max_iter = 1` (one alternation: coordinate-descent
+//!   epochs + warm-started Sinkhorn sweeps) at the paper's synthetic size p = 576, n = 36, T = 3.
+//! * `mtw/fit_p576`: the full MTW fit on the same problem, timed once (not by criterion) when
+//!   the environment variable `MTW_BENCH_FULL_FIT` is set: it takes minutes.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use mtw::model::mtw::{lambda_max, Mtw, MtwParams};
+use mtw::model::{Estimator, Problem};
+use mtw::ot::defaults::PAPER_TAU;
+use mtw::ot::{
+    default_epsilon, gamma_from_tau, GroundMetric, KernelStrategy, UnbalancedBarycenter,
+};
+use mtw::Scalar;
+use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+/// Broad, strictly positive inputs: a floor plus one Gaussian bump per task.
+fn inputs<T: Scalar>(p: usize, nt: usize, coords: impl Fn(usize) -> (f64, f64)) -> DMatrix<T> {
+    DMatrix::from_fn(p, nt, |f, t| {
+        let (x, y) = coords(f);
+        let (cx, cy) = (0.3 + 0.4 * t as f64 / nt.max(1) as f64, 0.5);
+        T::of_f64(0.2 + (-8.0 * ((x - cx).powi(2) + (y - cy).powi(2))).exp())
+    })
+}
+
+fn problems<T: Scalar>() -> Vec<(String, GroundMetric<T>, DMatrix<T>)> {
+    let w = 24;
+    let g2 = GroundMetric::<T>::grid_squared_euclidean(&[w, w]).unwrap();
+    let th2 = inputs(w * w, 3, |f| ((f / w) as f64 / w as f64, (f % w) as f64 / w as f64));
+    let p1 = 2562;
+    let g1 = GroundMetric::<T>::grid_squared_euclidean(&[p1]).unwrap();
+    let th1 = inputs(p1, 8, |f| (f as f64 / p1 as f64, 0.5));
+    vec![
+        ("p576_T3".into(), g2.normalized_by_median().unwrap(), th2),
+        ("p2562_T8".into(), g1.normalized_by_median().unwrap(), th1),
+    ]
+}
+
+fn sweeps_for<T: Scalar>(c: &mut Criterion) {
+    for (name, metric, theta) in problems::<T>() {
+        let eps = default_epsilon(&metric);
+        let gamma = gamma_from_tau(&metric, T::of_f64(PAPER_TAU)).unwrap();
+        let mut group = c.benchmark_group(format!("sweep/{name}/{}", T::NAME));
+        group.sample_size(10).warm_up_time(Duration::from_millis(300));
+        group.measurement_time(Duration::from_secs(2));
+        for s in KernelStrategy::ALL {
+            if s == KernelStrategy::LogDense && metric.n_features() > 1000 {
+                continue;
+            }
+            let solver = match UnbalancedBarycenter::new(&metric, eps, gamma, s) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("skip {name} {} {}: {e}", s.name(), T::NAME);
+                    continue;
+                }
+            };
+            if let Err(e) = solver.solve(&theta, None, T::zero(), 3) {
+                eprintln!("skip {name} {} {}: {e}", s.name(), T::NAME);
+                continue;
+            }
+            for iters in [1usize, 3] {
+                group.bench_with_input(BenchmarkId::new(s.name(), iters), &iters, |b, &k| {
+                    b.iter(|| solver.solve(&theta, None, T::zero(), k).unwrap())
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+fn sweeps(c: &mut Criterion) {
+    sweeps_for::<f64>(c);
+    sweeps_for::<f32>(c);
+}
+
+/// The paper's synthetic size: p = 576 (24 × 24 grid), n = 36, T = 3, Gaussian designs and
+/// sparse non-negative coefficients on overlapping supports.
+fn mtw_problem() -> (Problem<f64>, GroundMetric<f64>) {
+    let (w, n, nt) = (24usize, 36usize, 3usize);
+    let p = w * w;
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut designs = Vec::new();
+    let mut targets = Vec::new();
+    for _ in 0..nt {
+        let x = DMatrix::from_fn(n, p, |_, _| rng.sample::<f64, _>(StandardNormal));
+        let mut coef = DVector::zeros(p);
+        for _ in 0..3 {
+            let j = rng.gen_range(0..p);
+            coef[j] = 1.0 + rng.gen::<f64>();
+        }
+        let noise = DVector::from_fn(n, |_, _| 0.1 * rng.sample::<f64, _>(StandardNormal));
+        targets.push(&x * coef + noise);
+        designs.push(x);
+    }
+    let metric = GroundMetric::grid_squared_euclidean(&[w, w]).unwrap();
+    (Problem::new(designs, targets).unwrap(), metric.normalized_by_median().unwrap())
+}
+
+fn mtw_fits(c: &mut Criterion) {
+    let (problem, metric) = mtw_problem();
+    let eps = default_epsilon(&metric);
+    let gamma = gamma_from_tau(&metric, PAPER_TAU).unwrap();
+    let lmax = lambda_max(&problem, true);
+    let mut params = MtwParams::new(0.1 * lmax, 0.1 * lmax, eps, gamma);
+    params.positive = true;
+    let mut group = c.benchmark_group("mtw");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(3));
+    let mut one = params.clone();
+    one.max_iter = 1;
+    let epoch = Mtw::new(&metric, one, KernelStrategy::Auto).unwrap();
+    group.bench_function("epoch_p576", |b| b.iter(|| epoch.fit(&problem).unwrap()));
+    group.finish();
+    // The full fit runs thousands of outer iterations (minutes): criterion's minimum of 10
+    // samples would not fit in a few-minute bench, so it is timed once, and only when
+    // MTW_BENCH_FULL_FIT is set.
+    if std::env::var_os("MTW_BENCH_FULL_FIT").is_some() {
+        let full = Mtw::new(&metric, params, KernelStrategy::Auto).unwrap();
+        let start = std::time::Instant::now();
+        let fit = full.fit(&problem).unwrap();
+        eprintln!(
+            "mtw/fit_p576 (single run): {:.2} s, {} outer iterations, objective {:?}",
+            start.elapsed().as_secs_f64(),
+            fit.iterations,
+            fit.objective
+        );
+    }
+}
+
+criterion_group!(benches, sweeps, mtw_fits);
+criterion_main!(benches);
