@@ -34,9 +34,9 @@ use mtw::Scalar;
 #[derive(Parser, Debug)]
 #[command(name = "overlap_study", version, about)]
 struct Args {
-    /// Trials per overlap level.
-    #[arg(long, default_value_t = 100)]
-    trials: usize,
+    /// Trials per overlap level [default: 100; 1 with --quick].
+    #[arg(long)]
+    trials: Option<usize>,
     /// Seed of every random draw (trial data depend on the seed and the trial key only).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -201,7 +201,11 @@ fn config(args: &Args) -> Result<Config> {
         ..OverlapConfig::default()
     };
     // --quick: one trial per level, 2 points per axis, at most 10 iterations per fit.
-    let (trials, grid_size) = if args.quick { (1, 2) } else { (args.trials, args.grid_size) };
+    let (trials, grid_size) = if args.quick {
+        (args.trials.unwrap_or(1), 2)
+    } else {
+        (args.trials.unwrap_or(100), args.grid_size)
+    };
     let max_iter = if args.quick { args.max_iter.min(10) } else { args.max_iter };
     let max_reweighting = if args.quick { 2 } else { 10 };
     if trials == 0 || grid_size == 0 {
