@@ -32,7 +32,12 @@ use mtw::Scalar;
 
 /// Regenerates Figure 2 of the paper: best support-recovery AUC against support overlap.
 #[derive(Parser, Debug)]
-#[command(name = "overlap_study", version, about)]
+#[command(
+    name = "overlap_study",
+    version,
+    about = "The paper's synthetic support-overlap study (Figure 2): best AUC per model",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// Trials per overlap level [default: 100; 1 with --quick].
     #[arg(long)]
@@ -153,6 +158,15 @@ fn run(args: Args) -> Result<()> {
         .map_err(|e| Error::parameter("threads", threads, &e.to_string()))?;
 
     let timer = Instant::now();
+    eprintln!(
+        "overlap_study: {} trials per level × {} levels, {} models, {} threads, into {} \
+         (a progress bar shows on a terminal; rerun the same command to resume)",
+        config.trials,
+        config.overlaps.len(),
+        config.models.len(),
+        pool.current_num_threads(),
+        args.out.display()
+    );
     let outcome = pool.install(|| match config.precision {
         "f32" => run_in::<f32>(&config, &study, &args.out, &options),
         _ => run_in::<f64>(&config, &study, &args.out, &options),
@@ -208,6 +222,7 @@ fn config(args: &Args) -> Result<Config> {
     };
     let max_iter = if args.quick { args.max_iter.min(10) } else { args.max_iter };
     let max_reweighting = if args.quick { 2 } else { 10 };
+    mtw::validate::positive("tol", args.tol)?;
     if trials == 0 || grid_size == 0 {
         return Err(Error::parameter("trials/grid-size", 0, "must be >= 1"));
     }

@@ -110,7 +110,10 @@ fn signed_grid1d_and_points() {
 
 #[test]
 fn reweighted_grid8x8() {
-    let c = case("remtw_grid8x8.json", false, false);
+    let mut c = case("remtw_grid8x8.json", false, false);
+    // Each of the ~50 weighted MTW solves runs to 1e-9 (not 1e-11): the reweighting sequence
+    // lands within 1e-9 of the reference, far inside the 1e-5 the reference README suggests.
+    c.params.tol = 1e-9;
     // The √ penalty drives entries to ~1e-300, where the scaling domain underflows: Auto
     // switches to the log domain.
     let mtw = Mtw::new(&c.metric, c.params.clone(), KernelStrategy::Auto).unwrap();

@@ -327,7 +327,7 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
                 &path,
                 format!(
                     "the folder holds results of another configuration; differing settings \
-                     (recorded vs requested): {}. Use another folder, or overwrite to replace them",
+                     (recorded vs requested): {}. Use another folder, or --overwrite to replace them",
                     differences.join("; ")
                 ),
             ));

@@ -122,6 +122,7 @@ pub struct OtArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(allow_negative_numbers = true)]
 pub struct FitArgs {
     /// Model to fit.
     #[arg(long, value_enum, default_value_t = ModelArg::Mtw)]
@@ -156,6 +157,7 @@ pub struct FitArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(allow_negative_numbers = true)]
 pub struct BarycenterArgs {
     /// Inputs A.npy, T×p, non-negative.
     #[arg(long, value_name = "A.npy")]

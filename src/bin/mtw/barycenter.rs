@@ -27,6 +27,7 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     // A.npy is T×p; the solver takes one input per column (p×T).
     let inputs = array.to_matrix::<T>(&args.inputs, "the inputs")?.transpose();
     let tol = args.tol.map_or_else(T::default_tol, T::of_f64);
+    mtw::validate::positive("tol", tol)?;
     let solver = UnbalancedBarycenter::new(&metric, epsilon, gamma, args.ot.kernel.into())?;
     let out = solver.solve(&inputs, None, tol, args.max_iter)?;
     if !out.converged {
@@ -34,6 +35,7 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     }
 
     inputs::out_dir(&args.ot.out)?;
+    inputs::remove_stale(&args.ot.out, &["barycenter.npy", "marginals.npy", "barycenter.json"])?;
     npy::write_vector(&args.ot.out.join("barycenter.npy"), &out.barycenter)?;
     npy::write_matrix(&args.ot.out.join("marginals.npy"), &out.marginals.transpose())?;
     let report = json!({

@@ -21,12 +21,16 @@ pub fn run(args: &FitArgs) -> Result<()> {
 }
 
 fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
+    if let Some(tol) = args.tol {
+        mtw::validate::positive("tol", tol)?;
+    }
     let problem = inputs::problem::<T>(&args.design, &args.target)?;
     let (estimator, mut parameters, limits) = build::<T>(args, &problem)?;
     let fit = estimator.fit(&problem)?;
 
     inputs::out_dir(&args.ot.out)?;
     let out = &args.ot.out;
+    inputs::remove_stale(out, &["coef.npy", "barycenter.npy", "coef_shared.npy", "coef_specific.npy", "fit.json"])?;
     npy::write_matrix(&out.join("coef.npy"), &fit.coef)?;
     if let Some(bary) = &fit.barycenter {
         npy::write_vector(&out.join("barycenter.npy"), bary)?;
@@ -39,6 +43,8 @@ fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
         map.insert("model".into(), json!(estimator.name()));
         map.insert("precision".into(), json!(T::NAME));
         map.insert("positive".into(), json!(args.positive));
+        map.entry("tol").or_insert(json!(args.tol.unwrap_or(T::default_tol().to_f64())));
+        map.entry("max_iter").or_insert(json!(args.max_iter));
         map.insert("n_tasks".into(), json!(problem.n_tasks()));
         map.insert("n_samples".into(), json!(problem.n_samples()));
         map.insert("n_features".into(), json!(problem.n_features()));

@@ -71,3 +71,14 @@ pub fn num<T: Scalar>(x: T) -> serde_json::Value {
     serde_json::Number::from_f64(x.to_f64())
         .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
+
+/// Removes outputs of an earlier command from `dir`, so a folder never mixes two fits.
+pub fn remove_stale(dir: &Path, names: &[&str]) -> Result<()> {
+    for name in names {
+        let path = dir.join(name);
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
