@@ -47,6 +47,13 @@ pub(crate) fn solve<T: Scalar>(
         positive: prm.positive,
         sigma_floor,
     };
+    if !(consts.transport.finite() && consts.l1.finite()) {
+        return Err(Error::parameter(
+            "mu*gamma, lambda",
+            format!("{}, {}", prm.mu * prm.gamma, prm.lambda),
+            "the penalty constants overflow this precision",
+        ));
+    }
     let col_norms: Vec<DVector<T>> = problem
         .designs()
         .iter()
