@@ -12,11 +12,12 @@
 //! ground metric M between the p features.
 //!
 //! Modules: [`scalar`] (f32/f64), [`ot`] (metrics, kernels, barycenter), [`model`] (problem,
-//! estimators), [`metrics`] (average precision, errors), [`select`] (grids, paths, CV, oracle),
-//! [`study`] (the runner and charts shared by the study binaries), [`sim`] (simulators of the
-//! synthetic studies), [`geometry`] and [`meg`] (cortex meshes, MEG forward model), [`io`],
-//! [`error`].
+//! estimators), [`data`] (vendored digits, splits, standardisation), [`metrics`] (average
+//! precision, errors), [`select`] (grids, paths, CV, oracle), [`study`] (the runner and charts
+//! shared by the study binaries), [`sim`] (simulators of the synthetic studies), [`geometry`]
+//! and [`meg`] (cortex meshes, MEG forward model), [`io`], [`error`].
 
+pub mod data;
 pub mod error;
 pub mod geometry;
 pub mod io;

@@ -33,7 +33,12 @@ fn sorted_trials(dir: &Path) -> Vec<String> {
         .map(|(i, _)| i)
         .collect();
     let strip = |line: &str| -> String {
-        line.split(',').enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, f)| f).collect::<Vec<_>>().join(",")
+        line.split(',')
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, f)| f)
+            .collect::<Vec<_>>()
+            .join(",")
     };
     let mut rows: Vec<String> = lines.iter().map(|l| strip(l)).collect();
     rows.sort();
@@ -44,7 +49,8 @@ fn sorted_trials(dir: &Path) -> Vec<String> {
 #[test]
 fn one_and_two_threads_and_shards_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let (one, two, sharded) = (dir.path().join("one"), dir.path().join("two"), dir.path().join("sh"));
+    let (one, two, sharded) =
+        (dir.path().join("one"), dir.path().join("two"), dir.path().join("sh"));
     run_ok(&one, &["--threads", "1"]);
     run_ok(&two, &["--threads", "2"]);
     assert_eq!(sorted_trials(&one), sorted_trials(&two));
@@ -84,7 +90,10 @@ fn killed_then_resumed_equals_uninterrupted() {
 
     let mut child = command(&killed, &["--threads", "1"]).spawn().unwrap();
     let start = Instant::now();
-    let data_rows = |p: &Path| std::fs::read_to_string(p.join("trials.csv")).map_or(0, |t| t.lines().count().saturating_sub(1));
+    let data_rows = |p: &Path| {
+        std::fs::read_to_string(p.join("trials.csv"))
+            .map_or(0, |t| t.lines().count().saturating_sub(1))
+    };
     while data_rows(&killed) == 0 && start.elapsed() < Duration::from_secs(60) {
         if child.try_wait().unwrap().is_some() {
             break;

@@ -30,7 +30,10 @@ fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
 
     inputs::out_dir(&args.ot.out)?;
     let out = &args.ot.out;
-    inputs::remove_stale(out, &["coef.npy", "barycenter.npy", "coef_shared.npy", "coef_specific.npy", "fit.json"])?;
+    inputs::remove_stale(
+        out,
+        &["coef.npy", "barycenter.npy", "coef_shared.npy", "coef_specific.npy", "fit.json"],
+    )?;
     npy::write_matrix(&out.join("coef.npy"), &fit.coef)?;
     if let Some(bary) = &fit.barycenter {
         npy::write_vector(&out.join("barycenter.npy"), bary)?;
