@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mtw::ot::KernelStrategy;
+use mtw::select::ModelKind;
 
 pub use crate::meg_forward::MegForwardArgs;
 
@@ -58,32 +59,6 @@ impl From<KernelArg> for KernelStrategy {
     }
 }
 
-/// Models `fit` knows.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum ModelArg {
-    /// Multi-task Wasserstein.
-    Mtw,
-    /// Reweighted MTW (ℓ0.5 penalty).
-    Remtw,
-    /// Independent Lasso per task.
-    Lasso,
-    /// Independent reweighted (ℓ0.5) Lasso per task.
-    Relasso,
-    /// Group Lasso ℓ1/ℓ2 across tasks (uses --mu).
-    GroupLasso,
-    /// Dirty model: shared ℓ1/ℓ2 part (--mu) plus specific ℓ1 part (--lambda).
-    Dirty,
-    /// Multi-level Lasso: θ_jt = C_j S_jt (--mu on C, --lambda on S).
-    Mll,
-}
-
-impl ModelArg {
-    /// Whether the model needs a ground metric.
-    pub fn uses_transport(self) -> bool {
-        matches!(self, ModelArg::Mtw | ModelArg::Remtw)
-    }
-}
-
 /// Where the ground metric comes from.
 #[derive(Args, Debug, Clone)]
 #[group(required = false, multiple = false)]
@@ -124,9 +99,9 @@ pub struct OtArgs {
 #[derive(Args, Debug)]
 #[command(allow_negative_numbers = true)]
 pub struct FitArgs {
-    /// Model to fit.
-    #[arg(long, value_enum, default_value_t = ModelArg::Mtw)]
-    pub model: ModelArg,
+    /// Model to fit: mtw, remtw, lasso, relasso, group-lasso, dirty or mll.
+    #[arg(long, default_value = "mtw")]
+    pub model: ModelKind,
     /// Designs X.npy, T×n×p.
     #[arg(long, value_name = "X.npy")]
     pub design: PathBuf,

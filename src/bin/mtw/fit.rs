@@ -10,7 +10,9 @@ use mtw::model::{
 };
 use mtw::Scalar;
 
-use crate::args::{FitArgs, ModelArg, Precision};
+use mtw::select::ModelKind;
+
+use crate::args::{FitArgs, Precision};
 use crate::inputs::{self, num};
 
 pub fn run(args: &FitArgs) -> Result<()> {
@@ -83,7 +85,7 @@ fn build<T: Scalar>(
     let per_task = lambdas.len() > 1;
 
     let built: (Box<dyn Estimator<T>>, Value, Value) = match args.model {
-        ModelArg::Mtw | ModelArg::Remtw => {
+        ModelKind::Mtw | ModelKind::Remtw => {
             let metric = inputs::metric::<T>(&args.ot)?;
             let (epsilon, gamma) = inputs::epsilon_gamma(&args.ot, &metric)?;
             let mut params = MtwParams::new(mu, one_lambda(args)?, epsilon, gamma);
@@ -101,12 +103,12 @@ fn build<T: Scalar>(
             }
             let limits = json!({ "lambda_max": num(lambda_max(problem, pos)) });
             let est: Box<dyn Estimator<T>> = match args.model {
-                ModelArg::Mtw => Box::new(mtw),
+                ModelKind::Mtw => Box::new(mtw),
                 _ => Box::new(ReweightedMtw::new(mtw)),
             };
             (est, value, limits)
         }
-        ModelArg::Lasso => {
+        ModelKind::Lasso => {
             let mut est =
                 if per_task { Lasso::per_task(lambdas)? } else { Lasso::new(one_lambda(args)?)? };
             est = est.positive(pos).max_iter(args.max_iter);
@@ -116,7 +118,7 @@ fn build<T: Scalar>(
             let limits = json!({ "lambda_max": num(Lasso::lambda_max(problem, pos)) });
             (Box::new(est), json!({ "lambda": args.lambda }), limits)
         }
-        ModelArg::Relasso => {
+        ModelKind::Relasso => {
             let mut est = if per_task {
                 ReweightedLasso::per_task(lambdas)?
             } else {
@@ -129,7 +131,7 @@ fn build<T: Scalar>(
             let limits = json!({ "lambda_max": num(ReweightedLasso::lambda_max(problem, pos)) });
             (Box::new(est), json!({ "lambda": args.lambda }), limits)
         }
-        ModelArg::GroupLasso => {
+        ModelKind::GroupLasso => {
             let mut est = GroupLasso::new(mu)?.positive(pos).max_iter(args.max_iter);
             if let Some(tol) = tol {
                 est = est.tol(tol)?;
@@ -137,7 +139,7 @@ fn build<T: Scalar>(
             let limits = json!({ "mu_max": num(GroupLasso::mu_max(problem, pos)) });
             (Box::new(est), json!({ "mu": args.mu }), limits)
         }
-        ModelArg::Dirty => {
+        ModelKind::Dirty => {
             let mut est = Dirty::new(mu, one_lambda(args)?)?.positive(pos).max_iter(args.max_iter);
             if let Some(tol) = tol {
                 est = est.tol(tol)?;
@@ -148,7 +150,7 @@ fn build<T: Scalar>(
             });
             (Box::new(est), json!({ "mu": args.mu, "lambda": args.lambda }), limits)
         }
-        ModelArg::Mll => {
+        ModelKind::Mll => {
             let lambda = one_lambda(args)?;
             let mut est = MultiLevelLasso::new(mu, lambda)?
                 .positive(pos)
