@@ -199,7 +199,8 @@ fn simulation_on_the_template_operators() {
     assert!(sim.design_scale > 0.1 && sim.design_scale < 1e3, "{}", sim.design_scale);
     let power: f64 =
         (0..2).map(|t| (&sim.designs[t] * sim.coef.column(t)).norm_squared()).sum::<f64>();
-    let snr = (power / (2.0 * sim.sigma * sim.sigma)).sqrt();
+    // Per sample: SNR² = Σ_t ‖X_t θ_t‖² / (T n σ²), n = 204.
+    let snr = (power / (2.0 * 204.0 * sim.sigma * sim.sigma)).sqrt();
     assert!((snr - 4.0).abs() < 1e-12, "{snr}");
     eprintln!(
         "template simulation: c = {:.4} fT/cm per nAm, sigma = {:.4} ({:.2} fT/cm)",

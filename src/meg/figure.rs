@@ -15,15 +15,15 @@
 //! this view) is drawn hollow.
 
 use std::path::Path;
-use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 
 use super::cortex_surface::{CortexSurface, View};
 use crate::error::{Error, Result};
 use crate::geometry::Vec3;
+use crate::study::glyphs::GlyphText;
+use crate::study::plot::FONT;
 
 /// The colour type of markers (plotters' RGB colour).
 pub use plotters::style::RGBColor;
@@ -80,18 +80,6 @@ pub struct Panel {
     pub legend: Vec<(String, RGBColor, MarkerShape)>,
 }
 
-static FONT: Once = Once::new();
-
-/// Registers the embedded DejaVu Sans as "sans-serif" (no fontconfig needed); idempotent.
-fn register_font() {
-    FONT.call_once(|| {
-        // The font is embedded at compile time and known to parse; a failure would only lose
-        // the text, so it is ignored rather than turned into a panic.
-        let bytes = include_bytes!("../../assets/DejaVuSans.ttf");
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
-    });
-}
-
 /// Draws `panels` side by side, each `panel_size` pixels, into `path` (`.png` or `.svg`).
 pub fn draw_panels(
     surface: &CortexSurface,
@@ -115,7 +103,9 @@ pub fn draw_panels(
             )));
         }
     }
-    register_font();
+    let fail_font = |e: Error| Error::format(path, format!("cannot draw the figure ({e})"));
+    crate::study::plot::ensure_font().map_err(fail_font)?;
+    let font = crate::study::plot::embedded_font()?;
     let size = (w * panels.len() as u32, h);
     let fail = |e: String| Error::format(path, format!("cannot draw the figure ({e})"));
     let is_svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
@@ -124,7 +114,9 @@ pub fn draw_panels(
         draw_on(&root, surface, panels).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))
     } else {
-        let root = BitMapBackend::new(path, size).into_drawing_area();
+        // Glyph-by-glyph text: plotters' own bitmap text drops glyph side bearings.
+        let backend = GlyphText::new(BitMapBackend::new(path, size), FONT, font);
+        let root = backend.into_drawing_area();
         draw_on(&root, surface, panels).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))
     }

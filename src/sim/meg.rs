@@ -37,15 +37,15 @@
 //! Y_t = D_t θ_t + σ ε_t,   ε_t ~ N(0, I_n) independent
 //! ```
 //!
-//! and σ is set so that the SNR is exactly the requested one with the definition of the
-//! paper's §4.1 (the same as the overlap study uses):
+//! and σ is set so that the SNR is exactly the requested one, by default per sample as in the
+//! overlap study ([`SnrConvention::PerSample`]):
 //!
 //! ```text
-//! SNR² = Σ_t ‖D_t θ_t‖² / (T σ²),    i.e.   σ = sqrt(Σ_t ‖D_t θ_t‖² / T) / SNR
+//! SNR² = Σ_t ‖D_t θ_t‖² / (T n σ²),    i.e.   σ = sqrt(Σ_t ‖D_t θ_t‖² / (T n)) / SNR
 //! ```
 //!
-//! Note that this does not divide by n: the expected noise energy of a task, n σ², is
-//! n / SNR² times the mean signal energy (12.75 times for n = 204 and SNR = 4).
+//! The paper's formula without n ([`SnrConvention::Literal`]) would make the expected noise
+//! energy of a task n / SNR² = 12.75 times its signal energy at n = 204 and SNR = 4.
 //!
 //! **Scaling.** To keep the regression well conditioned without touching the coefficients, the
 //! returned designs and targets are both divided by one global constant
@@ -72,6 +72,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 use crate::error::{Error, Result};
+use crate::sim::overlap::SnrConvention;
 
 /// fT/cm per (T/m per A·m × nAm): 1e-9 (nAm → A·m) × 1e13 (T/m → fT/cm).
 pub const FT_PER_CM_PER_T_PER_M_NAM: f64 = 1e4;
@@ -90,15 +91,23 @@ pub struct MegSimulationConfig {
     pub n_sources: usize,
     /// Fraction r of the k sources shared by all tasks.
     pub overlap: f64,
-    /// Signal-to-noise ratio (paper §4.1 definition).
+    /// Signal-to-noise ratio (see the module doc).
     pub snr: f64,
+    /// How `snr` sets σ (per sample by default).
+    pub snr_convention: SnrConvention,
     /// Range (min, max) of the uniform amplitudes, in nAm.
     pub amplitude_nam: (f64, f64),
 }
 
 impl Default for MegSimulationConfig {
     fn default() -> Self {
-        MegSimulationConfig { n_sources: 5, overlap: 0.5, snr: 4.0, amplitude_nam: (20.0, 30.0) }
+        MegSimulationConfig {
+            n_sources: 5,
+            overlap: 0.5,
+            snr: 4.0,
+            snr_convention: SnrConvention::PerSample,
+            amplitude_nam: (20.0, 30.0),
+        }
     }
 }
 
@@ -273,7 +282,7 @@ pub fn simulate(
     }
     let sources = draw_sources(labels, designs.len(), config, seed, key)?;
 
-    // Noiseless targets and σ from SNR² = Σ_t ‖X_t θ_t‖² / (T σ²) (scale-free).
+    // Noiseless targets and σ from the SNR (scale-free).
     let clean: Vec<DVector<f64>> =
         designs.iter().enumerate().map(|(t, x)| x * sources.coef.column(t)).collect();
     let power: f64 = clean.iter().map(|y| y.norm_squared()).sum();
@@ -282,7 +291,8 @@ pub fn simulate(
             "the simulated signal energy is {power}: the SNR is undefined"
         )));
     }
-    let sigma = (power / designs.len() as f64).sqrt() / config.snr;
+    let n_samples = clean.first().map_or(1, |y| y.len());
+    let sigma = config.snr_convention.sigma(power, designs.len(), n_samples, config.snr);
 
     let mut rng = keyed_rng(seed, key);
     rng.set_stream(1);

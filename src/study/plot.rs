@@ -27,7 +27,13 @@ pub const FONT: &str = "sans-serif";
 
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
-/// Registers the embedded font once per process; fails if the font data were rejected.
+/// The embedded chart font (DejaVu Sans) for glyph-by-glyph text drawing.
+pub fn embedded_font() -> Result<ab_glyph::FontRef<'static>> {
+    ab_glyph::FontRef::try_from_slice(FONT_BYTES)
+        .map_err(|_| Error::format("assets/DejaVuSans.ttf", "the embedded font is invalid"))
+}
+
+/// Registers the embedded font with plotters under [`FONT`] (once per process).
 pub fn ensure_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
@@ -201,8 +207,7 @@ where
     ensure_font()?;
     let png = dir.join(format!("{stem}.png"));
     let svg = dir.join(format!("{stem}.svg"));
-    let font = ab_glyph::FontRef::try_from_slice(FONT_BYTES)
-        .map_err(|_| Error::format("assets/DejaVuSans.ttf", "the embedded font is invalid"))?;
+    let font = embedded_font()?;
     write_atomic_with(&png, |tmp| {
         let backend = GlyphText::new(BitMapBackend::new(tmp, size), FONT, font.clone());
         let area = DynArea::Bitmap(backend.into_drawing_area());

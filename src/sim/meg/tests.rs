@@ -133,7 +133,8 @@ fn snr_is_exact_and_noise_has_the_stated_level() {
         let clean: Vec<_> =
             sim.designs.iter().enumerate().map(|(t, d)| d * sim.coef.column(t)).collect();
         let power: f64 = clean.iter().map(|y| y.norm_squared()).sum();
-        let measured = (power / (3.0 * sim.sigma * sim.sigma)).sqrt();
+        // Per sample: SNR² = Σ_t ‖X_t θ_t‖² / (T n σ²) with n = 400.
+        let measured = (power / (3.0 * 400.0 * sim.sigma * sim.sigma)).sqrt();
         assert!((measured - snr).abs() <= 1e-12 * snr, "{measured} vs {snr}");
         // Residual variance over 1200 draws: relative standard error sqrt(2/1200) = 4 %.
         let ss: f64 = clean.iter().zip(&sim.targets).map(|(c, y)| (y - c).norm_squared()).sum();
