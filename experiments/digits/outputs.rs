@@ -9,7 +9,7 @@ use std::path::Path;
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use mtw::study::atomic::write_atomic;
+use mtw::io::atomic::write_atomic;
 use mtw::study::{summarize, Image, ImageGrid, LineChart, Row};
 use mtw::{Error, Result};
 

@@ -299,11 +299,10 @@ pub fn run_all(plan: &Plan) -> Result<Vec<Row>> {
 
 /// Writes the rows as CSV (atomically).
 pub fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
-    mtw::io::atomic::write_with(path, |file| {
-        let mut wr = csv::Writer::from_writer(file);
-        for r in rows {
-            wr.serialize(r).map_err(std::io::Error::other)?;
-        }
-        wr.flush()
-    })
+    let mut wr = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        wr.serialize(r).map_err(|e| mtw::Error::format(path, e.to_string()))?;
+    }
+    let bytes = wr.into_inner().map_err(|e| mtw::Error::format(path, e.to_string()))?;
+    mtw::io::atomic::write_atomic(path, &bytes)
 }

@@ -97,17 +97,20 @@ pub fn write(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
         )));
     }
     let dims: Vec<u64> = shape.iter().map(|&s| s as u64).collect();
-    atomic::write_with(path, |file| {
-        // Buffered: npyz writes one value per call, i.e. one system call per value unbuffered.
-        let mut buffered = std::io::BufWriter::new(file);
-        let mut writer = npyz::WriteOptions::new()
-            .default_dtype()
-            .shape(&dims)
-            .writer(&mut buffered)
-            .begin_nd()?;
-        writer.extend(data.iter().copied())?;
-        writer.finish()?;
-        std::io::Write::flush(&mut buffered)
+    atomic::write_atomic_with(path, |tmp| {
+        let fill = || -> std::io::Result<()> {
+            // Buffered: npyz writes one value per call, one system call each unbuffered.
+            let mut buffered = std::io::BufWriter::new(File::create(tmp)?);
+            let mut writer = npyz::WriteOptions::new()
+                .default_dtype()
+                .shape(&dims)
+                .writer(&mut buffered)
+                .begin_nd()?;
+            writer.extend(data.iter().copied())?;
+            writer.finish()?;
+            std::io::Write::flush(&mut buffered)
+        };
+        fill().map_err(|e| Error::io(tmp, e))
     })
 }
 

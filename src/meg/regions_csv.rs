@@ -73,7 +73,7 @@ pub fn write_regions_csv(path: &Path, table: &RegionTable) -> Result<()> {
         writer.write_record([i.to_string(), v.to_string(), l.to_string()]).map_err(fail)?;
     }
     let bytes = writer.into_inner().map_err(|e| Error::format(path, format!("{e}")))?;
-    crate::io::atomic::write_bytes(path, &bytes)
+    crate::io::atomic::write_atomic(path, &bytes)
 }
 
 /// Reads `regions.csv`: the `index` column must be 0, 1, 2, … in row order, and the labels

@@ -29,5 +29,5 @@ pub fn write_sources_csv(path: &Path, vertices: &[usize], rr: &[Vec3], nn: &[Vec
         writer.write_record(&record).map_err(fail)?;
     }
     let bytes = writer.into_inner().map_err(|e| Error::format(path, format!("{e}")))?;
-    crate::io::atomic::write_bytes(path, &bytes)
+    crate::io::atomic::write_atomic(path, &bytes)
 }

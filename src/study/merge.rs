@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::study::atomic::write_atomic;
+use crate::io::atomic::write_atomic;
 use crate::study::config::{RunInfo, Study};
 use crate::study::key::{sort_canonical, Row};
 use crate::study::runner::{recorded_layout, run_files};

@@ -89,7 +89,6 @@
 //! (such a race is detected afterwards, as a trial recorded twice); charts have linear axes
 //! only.
 
-pub mod atomic;
 pub mod clock;
 pub mod config;
 pub mod glyphs;

@@ -17,7 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
-use crate::study::atomic::write_atomic_with;
+use crate::io::atomic::write_atomic_with;
 use crate::study::glyphs::GlyphText;
 use crate::study::key::Row;
 use crate::study::summary::summarize;

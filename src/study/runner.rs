@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::study::atomic::write_atomic;
+use crate::io::atomic::write_atomic;
 use crate::study::clock::now_rfc3339;
 use crate::study::config::{git_commit, RunInfo, Study};
 use crate::study::key::{sort_canonical, Measurement, Row, TrialKey};

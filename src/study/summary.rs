@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::study::atomic::write_atomic;
+use crate::io::atomic::write_atomic;
 use crate::study::key::Row;
 use crate::study::layout::Layout;
 use crate::study::stats::Stats;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::study::atomic::write_atomic;
+use crate::io::atomic::write_atomic;
 use crate::study::key::Row;
 use crate::study::layout::Layout;
 

@@ -63,7 +63,7 @@ pub fn out_dir(dir: &Path) -> Result<()> {
 pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::format(path, format!("cannot serialize ({e})")))?;
-    mtw::io::atomic::write_bytes(path, text.as_bytes())
+    mtw::io::atomic::write_atomic(path, text.as_bytes())
 }
 
 /// A scalar as JSON (non-finite values become null).

@@ -109,7 +109,7 @@ pub fn run(args: &MegForwardArgs) -> Result<()> {
     });
     let text = serde_json::to_string_pretty(&report)
         .map_err(|e| Error::format(&args.out, format!("cannot serialize the report ({e})")))?;
-    mtw::io::atomic::write_bytes(&args.out.join("meg_forward.json"), text.as_bytes())
+    mtw::io::atomic::write_atomic(&args.out.join("meg_forward.json"), text.as_bytes())
 }
 
 /// A 4×4 rigid transform from a .npy file.
