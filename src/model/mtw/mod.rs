@@ -23,17 +23,29 @@
 //! Alternating minimisation (Algorithm 1): with the transport plans fixed, a few epochs of
 //! coordinate descent on every task (in parallel) using the closed-form prox of Proposition 3;
 //! then warm-started generalized Sinkhorn sweeps (Algorithm 2) update the barycenters and the
-//! left marginals that the next coordinate descent uses. The loop stops when both the relative
-//! change of the coefficients, `max|Δθ| / max|θ|`, and the relative change of the objective fall
-//! below `tol`.
+//! left marginals that the next coordinate descent uses.
+//!
+//! The alternation converges linearly, and slowly when γ ≫ ε (one Sinkhorn sweep contracts
+//! the scalings by about γ/(γ+ε)). Every `anderson + 1` iterations the last iterates of
+//! `z = (log θ, log v)`, coefficients and Sinkhorn scalings together, are combined by Anderson
+//! extrapolation (see `anderson.rs`); the extrapolated point replaces the iterate only when
+//! its objective is lower, so the objective never increases because of it. On the overlap
+//! study's problems this cuts the outer iterations to a given objective by about 5-10×.
+//!
+//! The loop stops when the relative change of the coefficients in one iteration,
+//! `max|Δθ| / max|θ|`, is below `tol` and the objective decreased by less than `tol · |F|`
+//! over the last `max(10, 2(anderson + 1))` iterations.
 //!
 //! # Start
 //!
 //! θ = 0 is a spurious fixed point of the alternation (zero marginals raise the coordinate
 //! threshold to `n(αγ + β)` although the transport term has slope −∞ at 0), so a cold start sets
 //! every entry of each part to `1/p` (as the authors' code does), with the residual computed
-//! for that start. A warm start takes the parts of a previous fit; exact zeros in them are
-//! lifted to `1/p` for the same reason.
+//! for that start. A warm start takes the parts of a previous fit with every entry below `1/p`
+//! lifted to `1/p`: entries near 0 are near that spurious fixed point, and the alternation
+//! grows them back only by a bounded factor per iteration (measured on the overlap study:
+//! without the lift, warm-started fits took 2-10× more iterations than cold ones and stopped
+//! up to 0.4 % above the optimum).
 //!
 //! # Zero design columns
 //!
@@ -41,6 +53,7 @@
 //! in task t are fixed at 0 (the transport term alone would otherwise copy barycenter mass
 //! there). In particular all-zero data give θ = 0.
 
+mod anderson;
 mod cd;
 pub mod prox;
 mod reweighted;
@@ -74,7 +87,8 @@ pub struct MtwParams<T: Scalar> {
     pub positive: bool,
     /// Estimate a noise level σ_t per task jointly (fixed-point scheme; see [`Mtw`]).
     pub concomitant: bool,
-    /// Outer tolerance on the relative changes of θ and of the objective.
+    /// Outer tolerance: on the relative change of θ in one iteration and on the relative
+    /// decrease of the objective over a window of iterations (see the module doc).
     pub tol: T,
     /// Cap on outer iterations.
     pub max_iter: usize,
@@ -85,6 +99,10 @@ pub struct MtwParams<T: Scalar> {
     pub max_iter_ot: usize,
     /// Sinkhorn tolerance on the relative max change of the barycenter.
     pub tol_ot: T,
+    /// Anderson memory: every `anderson + 1` outer iterations, `log θ` is extrapolated from
+    /// the last `anderson` steps and the extrapolation kept when it lowers the objective
+    /// (0 turns acceleration off; unused by the concomitant scheme).
+    pub anderson: usize,
 }
 
 impl<T: Scalar> MtwParams<T> {
@@ -99,9 +117,10 @@ impl<T: Scalar> MtwParams<T> {
             concomitant: false,
             tol: T::default_tol(),
             max_iter: 20_000,
-            max_iter_cd: 10,
-            max_iter_ot: 20,
+            max_iter_cd: 3,
+            max_iter_ot: 5,
             tol_ot: T::default_tol(),
+            anderson: 3,
         }
     }
 

@@ -7,6 +7,7 @@ use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::model::mtw::anderson::Anderson;
 use crate::model::mtw::cd::{coordinate_descent, CdConstants, TaskInputs, TaskState};
 use crate::model::mtw::Mtw;
 use crate::model::{Fit, Problem};
@@ -18,6 +19,10 @@ pub(crate) type Weights<T> = (DMatrix<T>, DMatrix<T>);
 
 /// Cap on the Sinkhorn sweeps of the final barycenter solve, as a multiple of `max_iter_ot`.
 const FINAL_OT_SWEEPS_FACTOR: usize = 100;
+
+/// Least Sinkhorn sweeps of the tight barycenter solve in [`kkt_violation`]: when γ ≫ ε one
+/// sweep contracts the scalings only by about γ/(γ+ε), so a certificate needs many.
+const KKT_OT_SWEEPS: usize = 50_000;
 
 /// Fits MTW with optional ℓ1 weights (plain MTW when `weights` is `None`).
 pub(crate) fn solve<T: Scalar>(
@@ -83,6 +88,11 @@ pub(crate) fn solve<T: Scalar>(
     let mut trace = vec![objective];
     let mut converged = false;
     let mut iterations = 0;
+    // The concomitant scheme is a fixed point without an objective to safeguard with.
+    let accelerate = use_ot && prm.anderson > 0 && !prm.concomitant;
+    let mut anderson = Anderson::new(prm.anderson);
+    let mut accepted = 0usize;
+    let window = stopping_window(prm.anderson);
 
     for iteration in 1..=prm.max_iter {
         iterations = iteration;
@@ -120,11 +130,42 @@ pub(crate) fn solve<T: Scalar>(
         check_finite("objective", new_objective, iteration)?;
         trace.push(new_objective);
         let change = relative_change(&previous, &tasks);
-        let objective_change = (objective - new_objective).abs();
+        // An iteration that changed nothing is an exact fixed point: no window to wait for.
+        let fixed_point = change == T::zero() && new_objective == objective;
         objective = new_objective;
-        if change <= prm.tol && objective_change <= prm.tol * objective.abs() {
+        let settled = window_decrease(&trace, window) <= prm.tol * objective.abs();
+        if change <= prm.tol && (settled || fixed_point) {
             converged = true;
             break;
+        }
+
+        // 4. Every `anderson + 1` iterations, an extrapolated point replaces the iterate when
+        //    its objective is lower.
+        if accelerate {
+            let mut z = log_parts(&tasks, &col_norms);
+            let n_coef = z.len();
+            push_potentials(&mut z, &states);
+            anderson.push(z);
+            if let Some(z) = anderson.extrapolate() {
+                anderson.clear();
+                let candidate = extrapolated_tasks(problem, &tasks, &z[..n_coef], &col_norms);
+                let cand_states = extrapolated_states(&states, &z[n_coef..]);
+                let trial =
+                    barycenter_step(mtw, &candidate, &cand_states, prm.tol_ot, prm.max_iter_ot);
+                if let Ok(step) = trial {
+                    let value =
+                        objective_value(problem, &candidate, Some(&step), alpha, beta, weights);
+                    if value.finite() && value < objective {
+                        tasks = candidate;
+                        states = step.states();
+                        ot = Some(step);
+                        if let Some(last) = trace.last_mut() {
+                            *last = value;
+                        }
+                        accepted += 1;
+                    }
+                }
+            }
         }
     }
     if !converged {
@@ -150,7 +191,98 @@ pub(crate) fn solve<T: Scalar>(
     fit.converged = converged;
     fit.tol_threshold = prm.tol;
     fit.seconds = timer.elapsed().as_secs_f64();
+    log::debug!("{model}: {iterations} outer iterations, {accepted} extrapolations accepted");
     Ok(fit)
+}
+
+/// Outer iterations over which the objective's decrease is measured by the stopping test.
+///
+/// The alternation converges linearly, often slowly, so one iteration's decrease says little
+/// about the distance to the optimum; a window of several iterations (and at least two
+/// extrapolation blocks) does better.
+fn stopping_window(anderson: usize) -> usize {
+    (2 * (anderson + 1)).max(10)
+}
+
+/// `|f_{k−w} − f_k|` over the last `w` iterations of the trace (`+∞` while shorter than `w`).
+fn window_decrease<T: Scalar>(trace: &[T], w: usize) -> T {
+    match trace.len().checked_sub(w + 1) {
+        Some(start) => (trace[start] - trace[trace.len() - 1]).abs(),
+        None => T::max_finite(),
+    }
+}
+
+/// `log θ` of every part entry with a non-zero design column (zeros floored at the smallest
+/// positive number), task by task: the vector the outer loop extrapolates.
+fn log_parts<T: Scalar>(tasks: &[TaskState<T>], col_norms: &[DVector<T>]) -> Vec<f64> {
+    let tiny = f64::MIN_POSITIVE;
+    let mut z = Vec::new();
+    for (task, norms) in tasks.iter().zip(col_norms) {
+        for part in [&task.pos, &task.neg] {
+            let live = part.iter().zip(norms.iter()).filter(|(_, &l)| l > T::zero());
+            z.extend(live.map(|(v, _)| v.to_f64().max(tiny).ln()));
+        }
+    }
+    z
+}
+
+/// Appends the finite entries of the Sinkhorn states' `log v` (the state a barycenter solve
+/// starts from) to `z`.
+fn push_potentials<T: Scalar>(
+    z: &mut Vec<f64>,
+    states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
+) {
+    for state in [&states.0, &states.1].into_iter().flatten() {
+        z.extend(state.log_v.iter().map(|v| v.to_f64()));
+    }
+}
+
+/// The states with `log v` replaced by `z` (the layout of [`push_potentials`]).
+fn extrapolated_states<T: Scalar>(
+    states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
+    z: &[f64],
+) -> (Option<SinkhornState<T>>, Option<SinkhornState<T>>) {
+    let mut values = z.iter();
+    let mut replace = |s: &Option<SinkhornState<T>>| {
+        s.as_ref().map(|s| {
+            let mut s = s.clone();
+            for v in s.log_v.iter_mut() {
+                let next = values.next().copied().unwrap_or(0.0);
+                *v = if next.is_finite() { T::of_f64(next) } else { *v };
+            }
+            s
+        })
+    };
+    let pos = replace(&states.0);
+    let neg = replace(&states.1);
+    (pos, neg)
+}
+
+/// Tasks whose parts are `exp(z)` (the layout of [`log_parts`]), with exact residuals; parts of
+/// a positive fit's θ⁻ stay 0.
+fn extrapolated_tasks<T: Scalar>(
+    problem: &Problem<T>,
+    tasks: &[TaskState<T>],
+    z: &[f64],
+    col_norms: &[DVector<T>],
+) -> Vec<TaskState<T>> {
+    let mut values = z.iter();
+    let mut out = tasks.to_vec();
+    for (t, (task, norms)) in out.iter_mut().zip(col_norms).enumerate() {
+        for part in [&mut task.pos, &mut task.neg] {
+            let was_zero = part.iter().all(|&v| v == T::zero());
+            for (v, &l) in part.iter_mut().zip(norms.iter()) {
+                if l > T::zero() {
+                    let next = values.next().copied().unwrap_or(f64::NEG_INFINITY);
+                    if !was_zero {
+                        *v = T::of_f64(next.exp());
+                    }
+                }
+            }
+        }
+        task.residual = problem.target(t) - problem.design(t) * (&task.pos - &task.neg);
+    }
+    out
 }
 
 /// σ₀ = 0.01 · min_t ‖Y_t‖ / √n, the floor of the concomitant noise levels.
@@ -160,8 +292,8 @@ fn concomitant_floor<T: Scalar>(problem: &Problem<T>) -> T {
     T::of_f64(0.01) * min_norm / T::of_usize(problem.n_samples()).sqrt()
 }
 
-/// Starting parts and residuals: `1/p` everywhere (cold), or a previous fit's parts with exact
-/// zeros lifted to `1/p`; entries of zero design columns are 0 in both cases.
+/// Starting parts and residuals: `1/p` everywhere (cold), or a previous fit's parts with entries
+/// below `1/p` lifted to `1/p`; entries of zero design columns are 0 in both cases.
 fn initial_tasks<T: Scalar>(
     problem: &Problem<T>,
     start: Option<&Fit<T>>,
@@ -179,7 +311,7 @@ fn initial_tasks<T: Scalar>(
             };
             problem.check_coef("warm-start coefficients", &pos)?;
             problem.check_coef("warm-start coefficients", &neg)?;
-            let lifted = |v: T| if v > T::zero() && v.finite() { v } else { lift };
+            let lifted = |v: T| if v > lift && v.finite() { v } else { lift };
             (pos.map(lifted), neg.map(lifted))
         }
     };
@@ -387,7 +519,7 @@ pub fn kkt_violation<T: Scalar>(mtw: &Mtw<T>, problem: &Problem<T>, fit: &Fit<T>
     let tight = prm.tol_ot.min(T::of_f64(1e-12).max(T::epsilon_machine()));
     let states = fit.sinkhorn_states.as_ref();
     let solver = &mtw.barycenter;
-    let max_sweeps = prm.max_iter_ot * FINAL_OT_SWEEPS_FACTOR;
+    let max_sweeps = (prm.max_iter_ot * FINAL_OT_SWEEPS_FACTOR).max(KKT_OT_SWEEPS);
     let m_pos = solver.solve(pos, states.map(|s| &s.0), tight, max_sweeps)?.marginals;
     let m_neg = if prm.positive {
         None
