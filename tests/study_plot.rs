@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use mtw::study::{Image, ImageGrid, Layout, LineChart, Measurement, Row, TrialKey};
+use mtw::study::{
+    write_chart_panels, Image, ImageGrid, Layout, LineChart, Measurement, Row, TrialKey,
+};
 
 fn out_dir() -> (Option<tempfile::TempDir>, PathBuf) {
     match std::env::var_os("MTW_CHART_DIR") {
@@ -80,6 +82,33 @@ fn line_chart_png_and_svg() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn chart_panels_in_one_figure() {
+    let (_keep, dir) = out_dir();
+    let charts: Vec<LineChart> = ["auc", "mu", "auc"]
+        .iter()
+        .enumerate()
+        .map(|(k, metric)| {
+            let mut chart =
+                LineChart::from_rows(&rows(), "blur", metric).title(&format!("panel {k}"));
+            chart.size = (400, 300);
+            chart
+        })
+        .collect();
+    let (png, svg) = write_chart_panels(&charts, 2, &dir, "panels").unwrap();
+    assert!(is_png(&png));
+    // Two columns, two rows of 400 × 300 panels.
+    let bytes = fs::read(&png).unwrap();
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    assert_eq!((be(16), be(20)), (800, 600));
+    let text = fs::read_to_string(&svg).unwrap();
+    for label in ["panel 0", "panel 1", "panel 2", "mtw"] {
+        assert!(text.contains(label), "{label} missing from the SVG");
+    }
+    assert!(write_chart_panels(&[], 2, &dir, "none").is_err());
+    assert!(write_chart_panels(&charts, 0, &dir, "none").is_err());
 }
 
 #[test]

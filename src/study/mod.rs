@@ -17,7 +17,8 @@
 //! - [`load_results`]: plot-only mode, summaries and charts from existing CSVs;
 //! - [`summarize`] and [`Stats`]: mean, standard deviation, Student-t 95% CI, median;
 //!   [`write_summary_table`] writes one metric's summary with the study's column names;
-//! - [`LineChart`] (metric vs x per model) and [`ImageGrid`] (small multiples), PNG + SVG.
+//! - [`LineChart`] (metric vs x per model), [`write_chart_panels`] (several line charts in one
+//!   figure) and [`ImageGrid`] (small multiples), PNG + SVG.
 //!
 //! # The trials CSV
 //!
@@ -112,7 +113,7 @@ pub use key::{Measurement, Row, TrialKey};
 pub use layout::Layout;
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
-pub use plot::{write_charts_per_group, LineChart, Series};
+pub use plot::{write_chart_panels, write_charts_per_group, LineChart, Series};
 pub use runner::{load_results, run_trials, RunOptions, RunOutcome, TrialFailure};
 pub use seed::trial_rng;
 pub use shard::Shard;

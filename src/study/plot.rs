@@ -162,6 +162,43 @@ impl LineChart {
     }
 }
 
+/// Writes `charts` side by side as the panels of one figure, `columns` panels per row (rows
+/// filled left to right, top to bottom), as `dir/stem.png` and `dir/stem.svg` atomically. Each
+/// panel is drawn at the pixel size of the first chart. Returns both paths.
+///
+/// # Errors
+/// No chart, `columns == 0`, or a drawing or I/O failure.
+pub fn write_chart_panels(
+    charts: &[LineChart],
+    columns: usize,
+    dir: &Path,
+    stem: &str,
+) -> Result<(PathBuf, PathBuf)> {
+    let Some(first) = charts.first() else {
+        return Err(Error::Empty(format!("{stem}: no chart panels to draw")));
+    };
+    if columns == 0 {
+        return Err(Error::parameter("columns", 0, "must be >= 1"));
+    }
+    let columns = columns.min(charts.len());
+    let rows = charts.len().div_ceil(columns);
+    let (w, h) = first.size;
+    let size = (w * columns as u32, h * rows as u32);
+    write_png_and_svg(dir, stem, size, |root| on_backend!(root, panels_on(charts, (rows, columns))))
+}
+
+fn panels_on<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    charts: &[LineChart],
+    (rows, columns): (usize, usize),
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    for (area, chart) in root.split_evenly((rows, columns)).iter().zip(charts) {
+        line_chart_on(area, chart)?;
+    }
+    Ok(())
+}
+
 /// Writes one chart of the value column `metric` per group found in `rows`, as
 /// `dir/{metric}-{group}.png` and `.svg` (characters other than letters, digits, `-` and `_`
 /// become `-`), with the given axis labels and optional fixed y range. Returns the written
