@@ -20,7 +20,7 @@ use nalgebra::{DMatrix, DVector};
 use crate::error::Result;
 use crate::model::cd::{self, DualScale};
 use crate::model::fit::{Estimator, Fit};
-use crate::model::group_lasso::{l21, max_row_norm};
+use crate::model::group_lasso::{l21, GroupLasso};
 use crate::model::problem::Problem;
 use crate::model::prox::soft_threshold;
 use crate::scalar::Scalar;
@@ -42,31 +42,14 @@ pub struct Dirty<T: Scalar> {
     pub max_iter: usize,
 }
 
+solver_settings!(single: Dirty);
+
 impl<T: Scalar> Dirty<T> {
     /// A Dirty model with penalties `mu ≥ 0` (shared) and `lambda ≥ 0` (specific).
     pub fn new(mu: T, lambda: T) -> Result<Self> {
         let est = Dirty { mu, lambda, positive: false, tol: T::default_tol(), max_iter: 100_000 };
         est.validate()?;
         Ok(est)
-    }
-
-    /// Sets the non-negativity constraint.
-    pub fn positive(mut self, positive: bool) -> Self {
-        self.positive = positive;
-        self
-    }
-
-    /// Sets the tolerance (finite, ≥ 0).
-    pub fn tol(mut self, tol: T) -> Result<Self> {
-        cd::check_tol(tol)?;
-        self.tol = tol;
-        Ok(self)
-    }
-
-    /// Sets the maximum number of epochs.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
     }
 
     /// Checks the penalties (finite, ≥ 0) and the tolerance.
@@ -80,9 +63,7 @@ impl<T: Scalar> Dirty<T> {
     /// only if `µ ≥ µ_max` **and** `λ ≥ λ_max` ([`Dirty::lambda_max`]). Positive parts of
     /// `X_tᵀ Y_t` when `positive`; rounded so that the solver stops at 0 with gap 0.
     pub fn mu_max(problem: &Problem<T>, positive: bool) -> T {
-        let m = max_row_norm(problem, positive);
-        let n = problem.n_samples();
-        cd::round_up_max(m / T::of_usize(n), T::one(), n, m)
+        GroupLasso::mu_max(problem, positive)
     }
 
     /// The l1 threshold `λ_max = max_{j,t} |X_tjᵀ Y_t| / n` (see [`Dirty::mu_max`]).

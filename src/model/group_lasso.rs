@@ -34,31 +34,14 @@ pub struct GroupLasso<T: Scalar> {
     pub max_iter: usize,
 }
 
+solver_settings!(single: GroupLasso);
+
 impl<T: Scalar> GroupLasso<T> {
     /// A group Lasso with penalty `mu ≥ 0`.
     pub fn new(mu: T) -> Result<Self> {
         let est = GroupLasso { mu, positive: false, tol: T::default_tol(), max_iter: 100_000 };
         est.validate()?;
         Ok(est)
-    }
-
-    /// Sets the non-negativity constraint.
-    pub fn positive(mut self, positive: bool) -> Self {
-        self.positive = positive;
-        self
-    }
-
-    /// Sets the tolerance (finite, ≥ 0).
-    pub fn tol(mut self, tol: T) -> Result<Self> {
-        cd::check_tol(tol)?;
-        self.tol = tol;
-        Ok(self)
-    }
-
-    /// Sets the maximum number of epochs.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
     }
 
     /// Checks the penalty (finite, ≥ 0) and the tolerance.

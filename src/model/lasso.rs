@@ -72,6 +72,8 @@ pub struct Lasso<T: Scalar> {
     pub max_iter: usize,
 }
 
+solver_settings!(single: Lasso);
+
 impl<T: Scalar> Lasso<T> {
     /// A Lasso with the same `lambda ≥ 0` for every task.
     pub fn new(lambda: T) -> Result<Self> {
@@ -87,25 +89,6 @@ impl<T: Scalar> Lasso<T> {
         let est = Lasso { lambda, positive: false, tol: T::default_tol(), max_iter: 10_000 };
         est.validate()?;
         Ok(est)
-    }
-
-    /// Sets the non-negativity constraint.
-    pub fn positive(mut self, positive: bool) -> Self {
-        self.positive = positive;
-        self
-    }
-
-    /// Sets the tolerance (finite, ≥ 0).
-    pub fn tol(mut self, tol: T) -> Result<Self> {
-        cd::check_tol(tol)?;
-        self.tol = tol;
-        Ok(self)
-    }
-
-    /// Sets the maximum number of epochs.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
     }
 
     /// Checks the penalties (finite, ≥ 0) and the tolerance.

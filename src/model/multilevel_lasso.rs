@@ -59,6 +59,8 @@ pub struct MultiLevelLasso<T: Scalar> {
     pub inner_max_iter: usize,
 }
 
+solver_settings!(nested: MultiLevelLasso);
+
 impl<T: Scalar> MultiLevelLasso<T> {
     /// A multi-level Lasso with penalties `mu ≥ 0` (on C) and `lambda ≥ 0` (on S).
     pub fn new(mu: T, lambda: T) -> Result<Self> {
@@ -73,28 +75,6 @@ impl<T: Scalar> MultiLevelLasso<T> {
         };
         est.validate()?;
         Ok(est)
-    }
-
-    /// Sets the non-negativity constraint.
-    pub fn positive(mut self, positive: bool) -> Self {
-        self.positive = positive;
-        self
-    }
-
-    /// Sets the outer and inner tolerances (finite, ≥ 0).
-    pub fn tol(mut self, tol: T, inner_tol: T) -> Result<Self> {
-        cd::check_tol(tol)?;
-        cd::check_tol(inner_tol)?;
-        self.tol = tol;
-        self.inner_tol = inner_tol;
-        Ok(self)
-    }
-
-    /// Sets the maximum numbers of alternations and of inner epochs.
-    pub fn max_iter(mut self, max_iter: usize, inner_max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self.inner_max_iter = inner_max_iter;
-        self
     }
 
     /// Checks the penalties (finite, ≥ 0) and the tolerances.

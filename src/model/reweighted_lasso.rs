@@ -62,6 +62,8 @@ struct TaskOutcome<T: Scalar> {
     inner_failures: usize,
 }
 
+solver_settings!(nested: ReweightedLasso);
+
 impl<T: Scalar> ReweightedLasso<T> {
     /// A reweighted Lasso with the same `lambda ≥ 0` for every task.
     pub fn new(lambda: T) -> Result<Self> {
@@ -84,28 +86,6 @@ impl<T: Scalar> ReweightedLasso<T> {
         };
         est.validate()?;
         Ok(est)
-    }
-
-    /// Sets the non-negativity constraint.
-    pub fn positive(mut self, positive: bool) -> Self {
-        self.positive = positive;
-        self
-    }
-
-    /// Sets the reweighting tolerance and the inner one (finite, ≥ 0).
-    pub fn tol(mut self, tol: T, inner_tol: T) -> Result<Self> {
-        cd::check_tol(tol)?;
-        cd::check_tol(inner_tol)?;
-        self.tol = tol;
-        self.inner_tol = inner_tol;
-        Ok(self)
-    }
-
-    /// Sets the maximum numbers of reweighting steps and of inner epochs.
-    pub fn max_iter(mut self, max_iter: usize, inner_max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self.inner_max_iter = inner_max_iter;
-        self
     }
 
     /// Checks the penalties (finite, ≥ 0) and the tolerances.

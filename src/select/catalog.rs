@@ -147,62 +147,27 @@ impl<T: Scalar> CatalogOptions<T> {
     /// The estimator of `kind` at the grid point `h`.
     pub fn estimator(&self, kind: ModelKind, h: &Hyper) -> Result<Box<dyn Estimator<T>>> {
         let (mu, lambda, pos) = (T::of_f64(h.mu), T::of_f64(h.lambda), self.positive);
-        let tol = self.tol;
+        let (tol, cap) = (self.tol, self.max_iter);
         let est: Box<dyn Estimator<T>> = match kind {
             ModelKind::Lasso => {
                 let est = Lasso::new(lambda)?.positive(pos);
-                let est = match self.max_iter {
-                    Some(m) => est.max_iter(m),
-                    None => est,
-                };
-                Box::new(match tol {
-                    Some(t) => est.tol(t)?,
-                    None => est,
-                })
+                Box::new(tuned(est, tol, cap, Lasso::tol, Lasso::max_iter)?)
             }
             ModelKind::Relasso => {
                 let est = ReweightedLasso::new(lambda)?.positive(pos);
-                let est = match self.max_iter {
-                    Some(m) => est.max_iter(m, m),
-                    None => est,
-                };
-                Box::new(match tol {
-                    Some(t) => est.tol(t, t)?,
-                    None => est,
-                })
+                Box::new(tuned(est, tol, cap, |e, t| e.tol(t, t), |e, m| e.max_iter(m, m))?)
             }
             ModelKind::GroupLasso => {
                 let est = GroupLasso::new(mu)?.positive(pos);
-                let est = match self.max_iter {
-                    Some(m) => est.max_iter(m),
-                    None => est,
-                };
-                Box::new(match tol {
-                    Some(t) => est.tol(t)?,
-                    None => est,
-                })
+                Box::new(tuned(est, tol, cap, GroupLasso::tol, GroupLasso::max_iter)?)
             }
             ModelKind::Dirty => {
                 let est = Dirty::new(mu, lambda)?.positive(pos);
-                let est = match self.max_iter {
-                    Some(m) => est.max_iter(m),
-                    None => est,
-                };
-                Box::new(match tol {
-                    Some(t) => est.tol(t)?,
-                    None => est,
-                })
+                Box::new(tuned(est, tol, cap, Dirty::tol, Dirty::max_iter)?)
             }
             ModelKind::Mll => {
                 let est = MultiLevelLasso::new(mu, lambda)?.positive(pos);
-                let est = match self.max_iter {
-                    Some(m) => est.max_iter(m, m),
-                    None => est,
-                };
-                Box::new(match tol {
-                    Some(t) => est.tol(t, t)?,
-                    None => est,
-                })
+                Box::new(tuned(est, tol, cap, |e, t| e.tol(t, t), |e, m| e.max_iter(m, m))?)
             }
             ModelKind::Mtw | ModelKind::Remtw => {
                 let base = self.mtw.as_ref().ok_or_else(|| {
@@ -219,5 +184,24 @@ impl<T: Scalar> CatalogOptions<T> {
             }
         };
         Ok(est)
+    }
+}
+
+/// `est` with the catalog's tolerance and iteration cap applied where they are set (the same
+/// value for outer and inner loops of nested solvers).
+fn tuned<E, T: Scalar>(
+    est: E,
+    tol: Option<T>,
+    max_iter: Option<usize>,
+    set_tol: impl FnOnce(E, T) -> Result<E>,
+    set_max_iter: impl FnOnce(E, usize) -> E,
+) -> Result<E> {
+    let est = match max_iter {
+        Some(m) => set_max_iter(est, m),
+        None => est,
+    };
+    match tol {
+        Some(t) => set_tol(est, t),
+        None => Ok(est),
     }
 }
