@@ -8,6 +8,12 @@
 //!   A strategy that fails on a problem (typed error, e.g. the scaling domain in f32 or the
 //!   truncated kernel refusing an uncertified output) is skipped with a message on stderr.
 //!   LogDense at p = 2562 is skipped (seconds per sweep: too slow for a few-minute bench).
+//! * `kernel/...`: one kernel application (`apply`, `apply_t` for the transpose) per strategy,
+//!   on the same problems, with two kinds of input: `broad` (the logarithms of the broad inputs
+//!   above) and `sparse` (the log-scalings after 3 log-domain sweeps from 4-sparse inputs, as
+//!   MTW produces: `log u` is `−∞` off the support for `apply_t`, `log v` spans thousands for
+//!   `apply`). Log kernels get the log-scalings, scaling kernels their exponentials (which
+//!   under/overflow on `sparse`: there the scaling kernels are timed only for comparison).
 //! * `mtw/epoch_p576`: an MTW fit with `max_iter = 1` (one alternation: coordinate-descent
 //!   epochs + warm-started Sinkhorn sweeps) at the paper's synthetic size p = 576, n = 36, T = 3.
 //! * `mtw/fit_p576`: the full MTW fit on the same problem, timed once (not by criterion) when
@@ -20,7 +26,8 @@ use mtw::model::mtw::{lambda_max, Mtw, MtwParams};
 use mtw::model::{Estimator, Problem};
 use mtw::ot::defaults::PAPER_TAU;
 use mtw::ot::{
-    default_epsilon, gamma_from_tau, GroundMetric, KernelStrategy, UnbalancedBarycenter,
+    build_kernel, default_epsilon, gamma_from_tau, Domain, GroundMetric, KernelStrategy,
+    UnbalancedBarycenter,
 };
 use mtw::Scalar;
 use nalgebra::{DMatrix, DVector};
@@ -48,6 +55,61 @@ fn problems<T: Scalar>() -> Vec<(String, GroundMetric<T>, DMatrix<T>)> {
         ("p576_T3".into(), g2.normalized_by_median().unwrap(), th2),
         ("p2562_T8".into(), g1.normalized_by_median().unwrap(), th1),
     ]
+}
+
+/// 4-sparse non-negative inputs: the support of task t is 4 features spread over the grid,
+/// moved by t; every other entry is 0.
+fn sparse_inputs<T: Scalar>(p: usize, nt: usize) -> DMatrix<T> {
+    DMatrix::from_fn(p, nt, |f, t| {
+        let hit = (0..4).any(|j| f == (p / 8 + j * (p / 4) + 7 * t) % p);
+        T::of_f64(if hit { 1.0 + 0.25 * t as f64 } else { 0.0 })
+    })
+}
+
+fn kernels_for<T: Scalar>(c: &mut Criterion) {
+    for (name, metric, theta) in problems::<T>() {
+        let (p, nt) = theta.shape();
+        let eps = default_epsilon(&metric);
+        let gamma = gamma_from_tau(&metric, T::of_f64(PAPER_TAU)).unwrap();
+        let log_solver =
+            UnbalancedBarycenter::new(&metric, eps, gamma, KernelStrategy::LogSeparable)
+                .or_else(|_| {
+                    UnbalancedBarycenter::new(&metric, eps, gamma, KernelStrategy::LogDense)
+                })
+                .unwrap();
+        let state = log_solver.solve(&sparse_inputs(p, nt), None, T::zero(), 3).unwrap().state;
+        let broad = theta.map(|x| x.ln());
+        let inputs =
+            [("broad", broad.clone(), broad), ("sparse", state.log_v.clone(), state.log_u.clone())];
+        for (kind, x_apply, x_apply_t) in inputs {
+            let mut group = c.benchmark_group(format!("kernel/{name}/{}/{kind}", T::NAME));
+            group.sample_size(10).warm_up_time(Duration::from_millis(300));
+            group.measurement_time(Duration::from_secs(2));
+            for s in KernelStrategy::ALL {
+                let Ok(k) = build_kernel(&metric, eps, s) else { continue };
+                let in_log = k.domain() == Domain::Log;
+                let mut out = DMatrix::zeros(p, nt);
+                for (dir, x) in [("apply", &x_apply), ("apply_t", &x_apply_t)] {
+                    let x = if in_log { x.clone() } else { x.map(|v| v.exp()) };
+                    group.bench_function(BenchmarkId::new(s.name(), dir), |b| {
+                        b.iter(|| {
+                            if dir == "apply" {
+                                k.apply(&x, &mut out)
+                            } else {
+                                k.apply_transpose(&x, &mut out)
+                            }
+                        })
+                    });
+                }
+            }
+            group.finish();
+        }
+    }
+}
+
+fn kernels(c: &mut Criterion) {
+    kernels_for::<f64>(c);
+    kernels_for::<f32>(c);
 }
 
 fn sweeps_for<T: Scalar>(c: &mut Criterion) {
@@ -141,5 +203,5 @@ fn mtw_fits(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sweeps, mtw_fits);
+criterion_group!(benches, kernels, sweeps, mtw_fits);
 criterion_main!(benches);

@@ -12,11 +12,51 @@
 //! |---|---|---|
 //! | [`DenseKernel`] | `K`, p × p | one gemm for all tasks: O(p²) |
 //! | [`SeparableKernel`] | one `n_a × n_a` factor per axis | O(p Σ n_a) |
-//! | [`LogDenseKernel`] | `−M/ε`, p × p | O(p²) exponentials |
-//! | [`LogSeparableKernel`] | `−M_a/ε` per axis | O(p Σ n_a) exponentials |
+//! | [`LogDenseKernel`] | `K`, `−M/ε` (`−Mᵀ/ε` too if not symmetric) | one gemm + O(p) exp, ln |
+//! | [`LogSeparableKernel`] | `K_a` and `−M_a/ε` per axis | O(p Σ n_a) + O(p d) exp, ln |
 //! | [`SparseTruncatedKernel`] | significant entries of `K` and `Kᵀ` (CSR) | O(nnz) |
 //!
 //! `M` need not be symmetric: every strategy applies `K` and `Kᵀ` as such.
+//!
+//! # Log-domain evaluation: shifted scaling with an exact fallback
+//!
+//! Both log kernels evaluate `out_i = log Σ_k K_ik exp(x_k)` over one *line* of inputs (one
+//! task column for [`LogDenseKernel`]; one line along the current axis for
+//! [`LogSeparableKernel`]) as
+//!
+//! ```text
+//! s = max_k x_k,   e_k = exp(x_k − s) ∈ [0, 1],   S_i = Σ_k K_ik e_k,   out_i = s + ln S_i
+//! ```
+//!
+//! with `K = exp(−M/ε)` precomputed: one exponential per input and one logarithm per output,
+//! the sums `S` being plain (gemm) products as in the scaling domain. `x_k = −∞` gives
+//! `e_k = 0`; a line whose inputs are all `−∞` (`s = −∞`) gives `−∞` outputs, never NaN. An
+//! `e_k` below `min_positive` is set to 0 directly (within the underflow error below).
+//!
+//! Every `K_ik`, `e_k` and product is non-negative, so `S_i` has no cancellation: computed
+//! terms carry relative rounding errors, and the sum a relative error growing at most linearly
+//! with the number of terms, as any sum of non-negative numbers. The one way to lose accuracy
+//! is underflow: a `K_ik` (where `M_ik/ε` is large), an `e_k` (far below the line maximum) or a
+//! product below `min_positive` is rounded to a subnormal or to 0, an absolute error below
+//! `min_positive` per factor, so at most `3 n · min_positive` over the `n` terms of a sum even
+//! if subnormals are flushed to zero. Hence the **fallback rule**: `S_i` is accepted when it is
+//! finite and
+//!
+//! ```text
+//! S_i ≥ n · min_positive / ε_mach          (f64: n · 1.0e-292, f32: n · 9.9e-32)
+//! ```
+//!
+//! where the underflow error is at most `3 ε_mach` relative (with gradual underflow, at most
+//! `3 ε_mach²`). Otherwise (or if `s` is `+∞` or NaN) output `i` of that line is recomputed
+//! alone by the exact two-pass log-sum-exp over the stored `−M/ε`: its maximum term, then the
+//! shifted sum, skipping terms below `lse_cutoff`. This assumes `M ≥ 0` (so `K_ik ≤ 1`), which
+//! [`build_kernel`] checks; a larger `S` that overflows is not finite and falls back too.
+//!
+//! Cost: an output more than about `ln(ε_mach / (n · min_positive)) ≈ 672 − ln n` (f64) or
+//! `71 − ln n` (f32) below the maximum of its line falls back and costs O(n), the exact
+//! log-sum-exp over its line (the dense kernel visits only the finite inputs of the column).
+//! Every other output costs what the scaling domain costs, plus one exponential per input and
+//! one logarithm per output.
 
 mod dense;
 mod log_dense;
@@ -156,6 +196,92 @@ pub(crate) fn finish_lse<T: Scalar>(max: T, sum: T) -> T {
     } else {
         max + sum.ln()
     }
+}
+
+/// The exact log-sum-exp `LSE_k term(k)` over `k < n`, in two passes: the maximum term `m`,
+/// then `m + ln Σ exp(term(k) − m)` over the shifted terms above [`lse_cutoff`]. `−∞` when
+/// every term is `−∞` (or `n = 0`). `term` is called twice per index.
+#[inline]
+pub(crate) fn lse_by<T: Scalar>(n: usize, term: impl Fn(usize) -> T) -> T {
+    let ninf = neg_inf::<T>();
+    let mut m = ninf;
+    for k in 0..n {
+        m = m.max(term(k));
+    }
+    if m == ninf {
+        return m;
+    }
+    let cut = lse_cutoff::<T>(n);
+    let mut sum = T::zero();
+    for k in 0..n {
+        let a = term(k) - m;
+        if a > cut {
+            sum += a.exp();
+        }
+    }
+    finish_lse(m, sum)
+}
+
+/// [`lse_by`] for the terms `l[k] + x[k]` of two slices of equal length, written so that the
+/// compiler can vectorise both passes (four independent maxima, comparisons instead of
+/// `max`; a NaN term is ignored by both).
+pub(crate) fn lse_pairs<T: Scalar>(l: &[T], x: &[T]) -> T {
+    debug_assert_eq!(l.len(), x.len());
+    let ninf = neg_inf::<T>();
+    let mut mx = [ninf; 4];
+    let (lc, xc) = (l.chunks_exact(4), x.chunks_exact(4));
+    let (lr, xr) = (lc.remainder(), xc.remainder());
+    for (a, b) in lc.zip(xc) {
+        for j in 0..4 {
+            let v = a[j] + b[j];
+            mx[j] = if v > mx[j] { v } else { mx[j] };
+        }
+    }
+    for (&a, &b) in lr.iter().zip(xr) {
+        let v = a + b;
+        mx[0] = if v > mx[0] { v } else { mx[0] };
+    }
+    let m = mx[0].max(mx[1]).max(mx[2].max(mx[3]));
+    if m == ninf {
+        return m;
+    }
+    let cut = lse_cutoff::<T>(l.len()) + m;
+    let mut sum = T::zero();
+    for (&a, &b) in l.iter().zip(x) {
+        let v = a + b;
+        if v > cut {
+            sum += (v - m).exp();
+        }
+    }
+    finish_lse(m, sum)
+}
+
+/// The smallest shifted sum `S = Σ_k K_ik exp(x_k − s)` of `n` terms that the log kernels use
+/// as is: `n · min_positive / ε_mach`. Underflow of the factors and products moves `S` by at
+/// most `3 n · min_positive` (even with subnormals flushed to zero), i.e. by at most
+/// `3 ε_mach` relative at this floor; smaller (or non-finite) sums are recomputed by
+/// [`lse_by`]. See the module documentation.
+#[inline]
+pub(crate) fn shifted_floor<T: Scalar>(n: usize) -> T {
+    T::of_usize(n.max(1)) * T::min_positive() / T::epsilon_machine()
+}
+
+/// `exp(a)` for a shifted exponent `a ≤ 0`, but 0 where the result would be below
+/// `min_positive` (`a < ln min_positive`): an absolute error below `min_positive`, which the
+/// fallback rule allows for, and no call into the slow underflow path of `exp`.
+#[inline]
+pub(crate) fn exp_or_zero<T: Scalar>(a: T, ln_min: T) -> T {
+    if a < ln_min {
+        T::zero()
+    } else {
+        a.exp()
+    }
+}
+
+/// Whether a shifted sum `y` of `n` terms, with line maximum `s`, can be used as `s + ln y`.
+#[inline]
+pub(crate) fn shifted_ok<T: Scalar>(y: T, s: T, floor: T) -> bool {
+    y >= floor && y.finite() && s.finite()
 }
 
 /// Shape of a row-major axis `a` of `shape`: (outer, n_a, inner).

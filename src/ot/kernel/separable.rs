@@ -53,7 +53,7 @@ impl<T: Scalar> SeparableKernel<T> {
 }
 
 /// `dst = (I ⊗ … ⊗ mat ⊗ … ⊗ I) src` on axis `a`, for every task.
-fn apply_axis<T: Scalar>(
+pub(super) fn apply_axis<T: Scalar>(
     src: &[T],
     dst: &mut [T],
     ntasks: usize,
