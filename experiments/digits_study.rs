@@ -83,8 +83,12 @@ fn run_study<T: Scalar>(
         .iter()
         .flat_map(|&n| (0..config.splits).map(move |s| TrialKey::new(GROUP, n as f64, s)))
         .collect();
-    let options =
-        RunOptions { shard: cli.shard, overwrite: cli.overwrite, progress: !cli.no_progress };
+    let options = RunOptions {
+        shard: cli.shard,
+        overwrite: cli.overwrite,
+        progress: !cli.no_progress,
+        ..RunOptions::default()
+    };
     let outcome = run_trials(study, &cli.out, &options, &keys, |key, rng| {
         let n = key.x as usize;
         let keep = (n, key.trial) == config.coefficient_split;

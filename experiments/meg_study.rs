@@ -206,7 +206,12 @@ fn run_all<T: Scalar>(
         eprintln!("meg_study: MTW kernel built in {:.1} s", timer.elapsed().as_secs_f64());
     }
     let catalog = catalog(fits, mtw);
-    let options = RunOptions { shard: cli.shard, overwrite: cli.overwrite, progress: true };
+    let options = RunOptions {
+        shard: cli.shard,
+        overwrite: cli.overwrite,
+        progress: true,
+        ..RunOptions::default()
+    };
     let mut all_complete = true;
     for config in configs {
         let study = study_of(config, cli.seed)?;

@@ -46,8 +46,10 @@ impl Study {
     }
 
     fn from_parts(name: String, config: Value, seed: u64, layout: Option<Layout>) -> Study {
+        // The machine-dependent declaration changes no number: not part of the identity.
+        let identity = layout.as_ref().map(Layout::without_machine_dependent);
         let text = canonical_json(&serde_json::json!({
-            "study": name, "seed": seed, "config": config, "layout": layout
+            "study": name, "seed": seed, "config": config, "layout": identity
         }));
         let fingerprint = format!("{:016x}", fnv1a64(text.as_bytes()));
         Study { name, config, seed, layout, fingerprint }
@@ -116,7 +118,10 @@ impl Study {
             out.push(format!("seed: {} vs {}", self.seed, other.seed));
         }
         json_differences("config", &self.config, &other.config, &mut out);
-        let as_json = |l: &Option<Layout>| serde_json::to_value(l).unwrap_or(Value::Null);
+        let as_json = |l: &Option<Layout>| {
+            let identity = l.as_ref().map(Layout::without_machine_dependent);
+            serde_json::to_value(identity).unwrap_or(Value::Null)
+        };
         json_differences("layout", &as_json(&self.layout), &as_json(&other.layout), &mut out);
         out
     }
@@ -304,6 +309,36 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.differences(&b), [r#"layout.x: "overlap" vs "n""#]);
         assert_eq!(a.differences(&bare).len(), 1);
+        // Declaring machine-dependent columns changes neither the fingerprint nor the
+        // differences.
+        let timed = bare.with_layout(Layout::new("design", "overlap", &["auc", "seconds"]));
+        let declared = Study::of_run_info(&RunInfo {
+            layout: timed.layout().map(|l| l.clone().with_machine_dependent(&["seconds"])),
+            ..info_of(&timed)
+        });
+        assert_eq!(declared.fingerprint(), timed.fingerprint());
+        assert!(declared.differences(&timed).is_empty());
+    }
+
+    fn info_of(study: &Study) -> RunInfo {
+        RunInfo {
+            study: study.name().into(),
+            fingerprint: study.fingerprint().into(),
+            seed: study.seed(),
+            config: study.config().clone(),
+            layout: study.layout().cloned(),
+            crate_version: String::new(),
+            git_commit: None,
+            threads: 1,
+            started: String::new(),
+            finished: None,
+            wall_seconds: 0.0,
+            n_trials: 0,
+            shard: None,
+            trials_recorded: 0,
+            complete: false,
+            shards_complete: vec![],
+        }
     }
 
     #[test]
