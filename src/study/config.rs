@@ -201,7 +201,8 @@ pub struct RunInfo {
     pub layout: Option<Layout>,
     /// `CARGO_PKG_VERSION` of the crate that wrote the results.
     pub crate_version: String,
-    /// `git rev-parse HEAD` of the working directory, when it is a repository.
+    /// `git rev-parse HEAD` of the crate's source folder, when it is a repository
+    /// ([`git_commit`]).
     pub git_commit: Option<String>,
     /// Worker threads of the rayon pool (the largest over shards for a merged run).
     pub threads: usize,
@@ -238,9 +239,18 @@ impl RunInfo {
     }
 }
 
-/// `git rev-parse HEAD` in the current directory; `None` outside a repository or without git.
+/// `git rev-parse HEAD` of the crate's source folder (where the binary was built from), so
+/// that a study run from another folder (a scratch space, a results repository) records the
+/// code's commit, not that folder's; `None` when the source is not a git checkout, is gone, or
+/// git is missing. Uncommitted changes are not detected.
 pub fn git_commit() -> Option<String> {
-    let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
+    let source = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("git")
+        .args(["-C", source, "rev-parse", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -338,6 +348,16 @@ mod tests {
             trials_recorded: 0,
             complete: false,
             shards_complete: vec![],
+        }
+    }
+
+    #[test]
+    fn the_commit_is_read_from_the_source_folder() {
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        if source.join(".git").exists() {
+            let commit = git_commit().expect("a commit in a git checkout");
+            assert_eq!(commit.len(), 40, "{commit}");
+            assert!(commit.chars().all(|c| c.is_ascii_hexdigit()), "{commit}");
         }
     }
 
