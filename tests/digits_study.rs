@@ -208,3 +208,27 @@ fn killed_then_resumed_equals_uninterrupted() {
         std::fs::read(killed.join("summary.csv")).unwrap()
     );
 }
+
+#[test]
+fn the_slurm_array_script_runs_shards_that_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("array");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/slurm/study.sbatch");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_digits_study")).parent().unwrap();
+    let flags = ["--quick", "--no-progress", "--digits", "0,1", "--models", "lasso"];
+    for k in ["0", "1", "2"] {
+        // What SLURM sets for array task k of `--array=0-2` with 2 CPUs per task.
+        let mut task = Command::new("bash");
+        task.arg(&script).arg("digits_study").args(flags).args(["--splits", "3", "--out"]);
+        task.arg(&out).env("MTW_BIN_DIR", bin_dir).env("SLURM_ARRAY_TASK_COUNT", "3");
+        task.env("SLURM_ARRAY_TASK_ID", k).env("SLURM_CPUS_PER_TASK", "2");
+        ok(&mut task);
+        assert!(out.join(format!("trials.shard-{k}-of-3.csv")).exists());
+    }
+    let mut merge = Command::new(env!("CARGO_BIN_EXE_digits_study"));
+    merge.args(flags).args(["--splits", "3", "--merge", "--out"]).arg(&out);
+    ok(&mut merge);
+    let info = mtw::study::RunInfo::read(&out.join("run.json")).unwrap();
+    assert_eq!(info.shards_complete, ["0/3", "1/3", "2/3"]);
+    assert_eq!((info.threads, info.n_trials), (2, 3));
+}
