@@ -336,3 +336,13 @@ fn killed_then_resumed_equals_uninterrupted() {
     let summary = |d: &Path| std::fs::read(d.join("fig5/summary.csv")).unwrap();
     assert_eq!(summary(&full), summary(&killed));
 }
+
+#[test]
+fn a_merge_with_a_missing_shard_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--experiment", "fig5", "--models", "lasso"];
+    succeeds(&mut meg(dir.path(), &[&args[..], &["--shard", "0/2"]].concat()));
+    let merge = meg(dir.path(), &[&args[..], &["--merge"]].concat()).output().unwrap();
+    fails(&merge, "shard(s) 1/2 missing");
+    assert!(!dir.path().join("fig5/trials.csv").exists());
+}
