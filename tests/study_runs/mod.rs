@@ -55,7 +55,7 @@ pub fn kill_after_first_rows(cmd: &mut Command, csv: &Path) {
 /// write leaves.
 pub fn append_partial_line(csv: &Path, line: &str) {
     let mut file = std::fs::OpenOptions::new().append(true).open(csv).unwrap();
-    file.write_all(line[..line.len() / 2].as_bytes()).unwrap();
+    file.write_all(&line.as_bytes()[..line.len() / 2]).unwrap();
 }
 
 /// The last line of a text file.
