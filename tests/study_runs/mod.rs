@@ -28,27 +28,34 @@ pub fn refused(cmd: &mut Command, needles: &[&str]) -> String {
     stderr
 }
 
-/// Data rows (lines after the header) of a CSV file; 0 when it does not exist yet.
+/// Complete data rows (ended lines after the header) of a CSV file; 0 when it does not exist
+/// yet.
 pub fn data_rows(csv: &Path) -> usize {
-    std::fs::read_to_string(csv).map_or(0, |t| t.lines().count().saturating_sub(1))
+    std::fs::read(csv).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count().saturating_sub(1))
 }
 
 /// Starts `cmd`, waits until `csv` holds at least one data row, then kills the child it
-/// started (SIGKILL on Unix). Panics if the study ended by itself first, or after a minute.
+/// started (SIGKILL on Unix). Panics if the study ended by itself first, or after a minute
+/// without a row (the child is killed first).
 pub fn kill_after_first_rows(cmd: &mut Command, csv: &Path) {
     let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
-    while data_rows(csv) == 0 {
+    let waited = loop {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("the study ended ({status}) before it could be killed");
+            break Err(format!("the study ended ({status}) before the kill: use a longer run"));
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "no row after a minute");
+        if data_rows(csv) > 0 {
+            break Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            break Err("no row after a minute".to_string());
+        }
         std::thread::sleep(Duration::from_millis(2));
-    }
-    let exited_first = child.try_wait().unwrap().is_some();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(!exited_first, "the study finished before the kill: use a longer run");
+    };
+    child.kill().ok();
+    let status = child.wait().unwrap();
+    waited.unwrap();
+    assert!(status.code().is_none(), "the study ended ({status}) before the kill");
 }
 
 /// Appends the first half of `line` without its line end: what a kill in the middle of a
