@@ -10,12 +10,23 @@
 //! CI per n and model), `error_vs_n.png`/`.svg` (Figure 3) and `coefficients.png`/`.svg`
 //! (every model's θ_t as 16 × 15 images for one split, from `coefficients.json`).
 //!
-//! Not done: the runner cannot yet name its trials file, so the per-measurement `trials.csv`
-//! stays beside the per-(split, model) `splits.csv` derived from it.
+//! Runs never lose work (see [`mtw::study`]): each finished split's rows are appended and
+//! flushed to `trials.csv`; rerunning the same command resumes (a partial last line left by a
+//! kill is dropped and its split rerun); another configuration in the folder is refused with
+//! the differing settings named, unless `--overwrite`; `--shard K/N` runs a slice of the
+//! splits into its own files and `--merge` combines the slices; `--plot-only` redraws. A
+//! split's numbers depend only on the seed and its key (n, split index), not on the thread
+//! count; the wall times `fit_seconds` and `cv_seconds` are the machine-dependent columns,
+//! left out when runs are compared ([`mtw::study::comparable_trials`]).
+//!
+//! Not done: the runner cannot yet name its trials file, so its `trials.csv` (the journal used
+//! to resume, one row per split and model) stays beside `splits.csv`, the same numbers under
+//! the column names.
 
 mod digits;
 
 use std::path::Path;
+use std::time::Instant;
 
 use clap::Parser;
 
@@ -48,7 +59,8 @@ fn run(cli: &Cli) -> Result<bool> {
     let data_path = cli.data_path();
     let data = MfeatPix::load(&data_path)?;
     let config = cli.config(data_id(&data_path)?)?;
-    let layout = mtw::study::Layout::new("group", "n", &digits::trial::METRICS);
+    let layout = mtw::study::Layout::new("group", "n", &digits::trial::METRICS)
+        .with_machine_dependent(&digits::trial::TIMING_METRICS);
     let study = Study::new("digits", &config, cli.seed)?.with_layout(layout);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = cli.threads {
@@ -58,6 +70,12 @@ fn run(cli: &Cli) -> Result<bool> {
         .build()
         .map_err(|e| Error::parameter("--threads", format!("{:?}", cli.threads), &e.to_string()))?;
     pool.install(|| {
+        if cli.merge {
+            let rows = merge_shards(&cli.out, Some(&study))?.rows;
+            write_outputs(&rows, &cli.out, &study)?;
+            eprintln!("digits_study: merged {} rows into {}", rows.len(), cli.out.display());
+            return Ok(true);
+        }
         if cli.plot_only {
             let rows = recorded_rows(&cli.out, &study)?;
             write_outputs(&rows, &cli.out, &study)?;
@@ -83,8 +101,13 @@ fn run_study<T: Scalar>(
         .iter()
         .flat_map(|&n| (0..config.splits).map(move |s| TrialKey::new(GROUP, n as f64, s)))
         .collect();
-    let options =
-        RunOptions { shard: cli.shard, overwrite: cli.overwrite, progress: !cli.no_progress };
+    let options = RunOptions {
+        shard: cli.shard,
+        overwrite: cli.overwrite,
+        progress: !cli.no_progress,
+        ..RunOptions::default()
+    };
+    let timer = Instant::now();
     let outcome = run_trials(study, &cli.out, &options, &keys, |key, rng| {
         let n = key.x as usize;
         let keep = (n, key.trial) == config.coefficient_split;
@@ -108,12 +131,20 @@ fn run_study<T: Scalar>(
     if outcome.complete && cli.shard.is_none() {
         write_outputs(&outcome.rows, &cli.out, study)?;
     } else if outcome.complete {
-        eprintln!("digits_study: shard complete; run --plot-only once every shard is done");
+        eprintln!("digits_study: shard complete; run --merge once every shard is done");
     }
+    eprintln!(
+        "digits_study: {} trials run, {} resumed, {:.1} s, {} threads",
+        outcome.trials_run,
+        outcome.trials_skipped,
+        timer.elapsed().as_secs_f64(),
+        rayon::current_num_threads()
+    );
     Ok(outcome.complete)
 }
 
-/// The recorded rows for `--plot-only`: from `run.json`'s run, or merged from complete shards.
+/// The recorded rows for `--plot-only`: from `run.json`'s run, or merged from complete shards
+/// (as `--merge` does) when only shards are there.
 fn recorded_rows(out: &Path, study: &Study) -> Result<Vec<Row>> {
     let unsharded = out.join("run.json").exists();
     if !unsharded && !run_files(out)?.is_empty() {

@@ -14,17 +14,47 @@
 //! estimate of the kernel storage (see [`run::kernel_bytes`]), `vmhwm_kb` is the process's peak
 //! resident set (`VmHWM` of `/proc/self/status`) read after the run: monotone over the whole
 //! study, so it is an upper bound for the run, not the run's own peak.
+//!
+//! # Runs that never lose work
+//!
+//! The study runs on the shared runner ([`mtw::study`]), one trial per problem (w, T, ε):
+//! `trials.csv` gets each finished problem's rows (one per strategy × precision, see
+//! [`records`]) appended and flushed; rerunning the same command resumes (a partial last line
+//! left by a kill is dropped and its problem rerun); another configuration (plan, budgets) in
+//! the folder is refused with the differing settings named, unless `--overwrite`;
+//! `--shard K/N` runs every N-th problem into its own files and `--merge` combines the shards;
+//! `--plot-only` rewrites `runs.csv` and the charts from `trials.csv`. `runs.csv`, the charts,
+//! `summary.csv` and `run.json` are written atomically. Problems run one after another
+//! (timings of problems run side by side would share the cores); `--threads` sets the pool
+//! the solvers use inside a problem.
+//!
+//! What is deterministic: timings are not, so the "same numbers however it was run"
+//! applies to every column except the machine-dependent `seconds`, `seconds_per_iteration` and
+//! `vmhwm_kb` (declared in the layout and left out by [`mtw::study::comparable_trials`]): the
+//! problem (w, T, ε, γ), iterations, convergence, log-domain switch, kernel bytes, error and
+//! status match across thread counts, shards and resumes. One exception, named in the rows:
+//! a solve stopped by `--time-budget-s` has status "out of time" (and its rows' status ends
+//! in "reference out of time" when the reference was), and its iterations and error depend on
+//! the machine's speed; give a larger budget where exact reproduction matters.
 
 #[path = "kernel_study/charts.rs"]
 mod charts;
 #[path = "kernel_study/export.rs"]
 mod export;
+#[path = "kernel_study/records.rs"]
+mod records;
 #[path = "kernel_study/run.rs"]
 mod run;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::Parser;
+use serde::Serialize;
+
+use mtw::ot::KernelStrategy;
+use mtw::study::{load_results, merge_shards, run_trials, RunOptions, Shard, Study, TrialKey};
+use mtw::{Error, Result};
 
 /// Command-line flags.
 #[derive(Parser, Debug)]
@@ -40,48 +70,135 @@ pub struct Args {
     /// from) would exceed this budget.
     #[arg(long, default_value_t = 2048.0)]
     memory_budget_mb: f64,
-    /// Worker threads (rayon); 0 = rayon's default.
+    /// Worker threads of the solvers (rayon); 0 = rayon's default. Results other than the
+    /// timings do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Seconds allowed per solve (a solve out of time is reported as not converged).
+    /// Seconds allowed per solve (a solve stopped by it is reported "out of time"; its
+    /// iterations and error then depend on the machine) [default: 30; --quick: 0.3].
     #[arg(long)]
     time_budget_s: Option<f64>,
     /// Also write the problems as .npy files to this folder.
     #[arg(long)]
     export: Option<PathBuf>,
+    /// Replace results of another configuration found in `--out`.
+    #[arg(long)]
+    overwrite: bool,
+    /// Run only the problems at positions ≡ K (mod N) of the plan, into their own files.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Merge the complete shards found in `--out` into one set of outputs.
+    #[arg(long)]
+    merge: bool,
+    /// Rewrite runs.csv, summary.csv and the charts from the recorded trials.
+    #[arg(long)]
+    plot_only: bool,
+}
+
+/// Everything that determines the rows (the study's fingerprint): the plan and the fixed
+/// choices of the solves.
+#[derive(Serialize)]
+struct Config<'a> {
+    quick: bool,
+    plan: &'a run::Plan,
+    strategies: Vec<&'static str>,
+    precisions: [&'static str; 2],
+    f32_tol_floor: f64,
+    sweeps_per_chunk: usize,
+    reference: &'static str,
+    problem: &'static str,
 }
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     let args = Args::parse();
-    if let Err(e) = real_main(&args) {
-        eprintln!("kernel_study: {e}");
-        std::process::exit(2);
+    match real_main(&args) {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("kernel_study: {e}");
+            std::process::exit(2);
+        }
     }
 }
 
-fn real_main(args: &Args) -> mtw::Result<()> {
-    if args.threads > 0 {
-        rayon::ThreadPoolBuilder::new().num_threads(args.threads).build_global().map_err(|e| {
-            mtw::Error::parameter("threads", args.threads, &format!("thread pool: {e}"))
-        })?;
-    }
+/// Runs, resumes, merges or redraws; `Ok(false)` when a problem failed (it reruns on resume).
+fn real_main(args: &Args) -> Result<bool> {
     if !(args.memory_budget_mb.is_finite() && args.memory_budget_mb > 0.0) {
-        return Err(mtw::Error::parameter(
+        return Err(Error::parameter(
             "memory-budget-mb",
             args.memory_budget_mb,
             "must be finite and > 0",
         ));
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| mtw::Error::io(&args.out, e))?;
     let plan = run::Plan::new(args.quick, args.memory_budget_mb, args.time_budget_s);
-    if let Some(dir) = &args.export {
-        export::write_problems(dir, &plan)?;
-    }
-    let rows = run::run_all(&plan)?;
-    let csv = args.out.join("runs.csv");
-    run::write_csv(&csv, &rows)?;
-    charts::write_all(&args.out, &rows)?;
-    eprintln!("wrote {} runs to {}", rows.len(), csv.display());
+    let config = Config {
+        quick: args.quick,
+        plan: &plan,
+        strategies: KernelStrategy::ALL.iter().map(|s| s.name()).collect(),
+        precisions: ["f64", "f32"],
+        f32_tol_floor: run::F32_TOL_FLOOR,
+        sweeps_per_chunk: run::CHUNK,
+        reference: "f64 log-separable, tol min(tol, 1e-10), 10x the sweeps and the time",
+        problem: "images(w, T) seeded by 1000 w + T; grid metric / median; gamma_from_tau 0.5",
+    };
+    // The problems depend on (w, T) only: the seed is 0 and unused.
+    let study = Study::new("kernel_study", &config, 0)?.with_layout(records::layout());
+    let keys: Vec<TrialKey> =
+        plan.problems().into_iter().map(|(w, t, eps)| records::key(w, t, eps)).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| Error::parameter("threads", args.threads, &format!("thread pool: {e}")))?;
+    pool.install(|| {
+        if args.merge {
+            let rows = merge_shards(&args.out, Some(&study))?.rows;
+            return write_outputs(&rows, &keys, &args.out).map(|()| true);
+        }
+        if args.plot_only {
+            let rows = load_results(&args.out, Some(&study))?;
+            return write_outputs(&rows, &keys, &args.out).map(|()| true);
+        }
+        if let Some(dir) = &args.export {
+            export::write_problems(dir, &plan)?;
+        }
+        let options = RunOptions {
+            shard: args.shard,
+            overwrite: args.overwrite,
+            sequential: true,
+            ..RunOptions::default()
+        };
+        let timer = Instant::now();
+        let outcome = run_trials(&study, &args.out, &options, &keys, |key, _rng| {
+            let (w, tasks) = records::parse_group(&key.group)?;
+            let rows = run::run_problem(&plan, (w, tasks, key.x))?;
+            Ok(records::measurements(&rows))
+        })?;
+        for failure in &outcome.failures {
+            eprintln!("kernel_study: problem {} failed: {}", failure.key.label(), failure.error);
+        }
+        if outcome.complete && args.shard.is_none() {
+            write_outputs(&outcome.rows, &keys, &args.out)?;
+        } else if outcome.complete {
+            eprintln!("kernel_study: shard complete; run --merge once every shard is done");
+        }
+        eprintln!(
+            "kernel_study: {} trials run, {} resumed, {:.1} s, {} threads",
+            outcome.trials_run,
+            outcome.trials_skipped,
+            timer.elapsed().as_secs_f64(),
+            rayon::current_num_threads()
+        );
+        Ok(outcome.complete)
+    })
+}
+
+/// `runs.csv` (problems in plan order) and the charts, from the runner's rows.
+fn write_outputs(rows: &[mtw::study::Row], keys: &[TrialKey], out: &Path) -> Result<()> {
+    let runs = records::runs(rows, keys)?;
+    let csv = out.join("runs.csv");
+    run::write_csv(&csv, &runs)?;
+    charts::write_all(out, &runs)?;
+    eprintln!("kernel_study: wrote {} runs to {}", runs.len(), csv.display());
     Ok(())
 }

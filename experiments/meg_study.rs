@@ -40,7 +40,9 @@
 //! In each `trials.csv` the group column is `tasks` (the number of subjects) and the x column
 //! is `overlap` (fig5) or `n_sources` (fig4, fig6); the fixed quantity and the precision are
 //! fixed text columns. A trial's data depend only on the seed, the experiment and the trial
-//! key; the subjects (head positions) only on the seed.
+//! key; the subjects (head positions) only on the seed. So every column but the wall times
+//! `path_seconds` and `fit_seconds` (declared machine-dependent) is the same whatever the
+//! thread count, the shards or the kills and resumes (`tests/meg_study_cli.rs` checks it).
 //!
 //! `--quick` keeps every 20th source (p = 106), one trial, 2 × 2 grids and 10 iterations,
 //! Figure 5 at overlaps 0, 0.5 and 1, Figure 6 with 2 and 4 subjects and 2 and 4 sources: a
@@ -206,7 +208,12 @@ fn run_all<T: Scalar>(
         eprintln!("meg_study: MTW kernel built in {:.1} s", timer.elapsed().as_secs_f64());
     }
     let catalog = catalog(fits, mtw);
-    let options = RunOptions { shard: cli.shard, overwrite: cli.overwrite, progress: true };
+    let options = RunOptions {
+        shard: cli.shard,
+        overwrite: cli.overwrite,
+        progress: true,
+        ..RunOptions::default()
+    };
     let mut all_complete = true;
     for config in configs {
         let study = study_of(config, cli.seed)?;

@@ -111,6 +111,10 @@ const VALUE_COLUMNS: [&str; 9] = [
     "converged",
 ];
 
+/// Wall times: machine-dependent, left out when runs are compared (every other column is the
+/// same whatever the threads, shards and interruptions).
+const TIMING_COLUMNS: [&str; 2] = ["path_seconds", "fit_seconds"];
+
 /// Everything that determines the numbers (part of the study's fingerprint).
 #[derive(Serialize, Clone, Debug)]
 struct Config {
@@ -138,8 +142,9 @@ fn main() {
 
 fn run(args: Args) -> Result<()> {
     let config = config(&args)?;
-    let layout =
-        Layout::new("design", "overlap", &VALUE_COLUMNS).with_fixed("precision", config.precision);
+    let layout = Layout::new("design", "overlap", &VALUE_COLUMNS)
+        .with_fixed("precision", config.precision)
+        .with_machine_dependent(&TIMING_COLUMNS);
     let study = Study::new("overlap_study", &config, args.seed)?.with_layout(layout.clone());
     if args.plot_only {
         let rows = study::load_results(&args.out, Some(&study))?;
@@ -150,7 +155,8 @@ fn run(args: Args) -> Result<()> {
         return write_outputs(&merged.rows, &layout, &args.out);
     }
     let shard = args.shard.as_deref().map(Shard::from_str).transpose()?;
-    let options = RunOptions { shard, overwrite: args.overwrite, progress: true };
+    let options =
+        RunOptions { shard, overwrite: args.overwrite, progress: true, ..RunOptions::default() };
     let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

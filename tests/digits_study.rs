@@ -96,3 +96,139 @@ fn bad_flags_and_data_are_typed_errors() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("1 lines, expected 2000"));
 }
+
+// Study runs that never lose work, on a small quick configuration (two digits, Lasso and MTW,
+// three splits: about a second per split on one thread).
+
+mod study_runs;
+
+use study_runs::{append_partial_line, comparable, kill_after_first_rows, last_line};
+use study_runs::{ok, refused, resume_counts};
+
+const SMALL: [&str; 6] = ["--quick", "--no-progress", "--digits", "0,1", "--splits", "3"];
+
+/// The small configuration (seed 3, Lasso and MTW unless `extra` says otherwise) into `out`.
+fn small(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_digits_study"));
+    cmd.args(SMALL).arg("--out").arg(out).args(extra);
+    if !extra.contains(&"--models") {
+        cmd.args(["--models", "lasso,mtw"]);
+    }
+    if !extra.contains(&"--seed") {
+        cmd.args(["--seed", "3"]);
+    }
+    cmd
+}
+
+#[test]
+fn one_and_two_threads_and_merged_shards_give_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two, sharded) =
+        (dir.path().join("one"), dir.path().join("two"), dir.path().join("sharded"));
+    ok(&mut small(&one, &["--threads", "1"]));
+    ok(&mut small(&two, &["--threads", "2"]));
+    let rows = comparable(&one);
+    assert_eq!(rows.lines().count(), 1 + 3 * 2, "{rows}");
+    assert!(!rows.contains("seconds"), "the timings are left out: {rows}");
+    assert_eq!(rows, comparable(&two));
+
+    for shard in ["0/3", "1/3", "2/3"] {
+        ok(&mut small(&sharded, &["--threads", "1", "--shard", shard]));
+    }
+    assert!(!sharded.join("summary.csv").exists());
+    ok(&mut small(&sharded, &["--merge"]));
+    assert_eq!(rows, comparable(&sharded));
+    // The same summary (mean errors) and figures as the unsharded run.
+    let summary = std::fs::read(one.join("summary.csv")).unwrap();
+    assert_eq!(std::fs::read(sharded.join("summary.csv")).unwrap(), summary);
+    for file in ["error_vs_n.png", "coefficients.png", "splits.csv"] {
+        assert!(sharded.join(file).exists(), "{file}");
+    }
+    let info = mtw::study::RunInfo::read(&sharded.join("run.json")).unwrap();
+    assert_eq!(info.shards_complete, ["0/3", "1/3", "2/3"]);
+    assert!(info.complete && info.finished.is_some() && info.git_commit.is_some());
+    let info = mtw::study::RunInfo::read(&two.join("run.json")).unwrap();
+    assert_eq!((info.threads, info.seed, info.n_trials), (2, 3, 3));
+    assert_eq!(info.config["models"][1][0], "mtw");
+    assert_eq!(info.crate_version, env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn missing_and_foreign_shards_and_another_configuration_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let lasso = ["--models", "lasso"];
+    let out = dir.path().join("sharded");
+    ok(&mut small(&out, &[&lasso[..], &["--shard", "0/2"]].concat()));
+    refused(&mut small(&out, &[&lasso[..], &["--merge"]].concat()), &["1/2", "missing"]);
+
+    // Shard 1/2 of another seed, written elsewhere and copied in.
+    let other = dir.path().join("other");
+    ok(&mut small(&other, &[&lasso[..], &["--shard", "1/2", "--seed", "4"]].concat()));
+    for file in ["run.shard-1-of-2.json", "trials.shard-1-of-2.csv"] {
+        std::fs::copy(other.join(file), out.join(file)).unwrap();
+    }
+    refused(
+        &mut small(&out, &[&lasso[..], &["--merge"]].concat()),
+        &["shard 1/2 has another configuration", "seed: 4 vs 3"],
+    );
+
+    // A folder holding another configuration's results: refused, naming the settings, unless
+    // --overwrite.
+    let whole = dir.path().join("whole");
+    ok(&mut small(&whole, &lasso));
+    refused(
+        &mut small(&whole, &["--models", "lasso,group-lasso"]),
+        &["another configuration", "config.models", "--overwrite"],
+    );
+    refused(
+        &mut small(&whole, &[&lasso[..], &["--folds", "3"]].concat()),
+        &["config.folds: 2 vs 3"],
+    );
+    ok(&mut small(&whole, &[&lasso[..], &["--folds", "3", "--overwrite"]].concat()));
+    refused(&mut small(&whole, &["--models", "nope"]), &["not a model of the study"]);
+}
+
+#[test]
+fn killed_then_resumed_equals_uninterrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, killed) = (dir.path().join("full"), dir.path().join("killed"));
+    ok(&mut small(&full, &["--threads", "1"]));
+
+    let trials = killed.join("trials.csv");
+    kill_after_first_rows(&mut small(&killed, &["--threads", "1"]), &trials);
+    // A kill inside a write leaves a partial last line: it must be dropped, not parsed.
+    append_partial_line(&trials, &last_line(&full.join("trials.csv")));
+    let stderr = ok(&mut small(&killed, &["--threads", "1"]));
+    let (run, resumed) = resume_counts(&stderr, "digits_study:");
+    assert!(run >= 1 && resumed >= 1 && run + resumed == 3, "{stderr}");
+    assert!(stderr.contains("partial last line"), "{stderr}");
+    assert_eq!(comparable(&full), comparable(&killed));
+    assert_eq!(
+        std::fs::read(full.join("summary.csv")).unwrap(),
+        std::fs::read(killed.join("summary.csv")).unwrap()
+    );
+}
+
+#[test]
+fn the_slurm_array_script_runs_shards_that_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("array");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/slurm/study.sbatch");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_digits_study")).parent().unwrap();
+    let flags = ["--quick", "--no-progress", "--digits", "0,1", "--models", "lasso"];
+    for k in ["0", "1", "2"] {
+        // What SLURM sets for array task k of `--array=0-2` with 2 CPUs per task.
+        let mut task = Command::new("bash");
+        task.arg(&script).arg("digits_study").args(flags).args(["--splits", "3", "--out"]);
+        task.arg(&out).env("MTW_BIN_DIR", bin_dir).env("SLURM_ARRAY_TASK_COUNT", "3");
+        task.env("SLURM_ARRAY_TASK_ID", k).env("SLURM_CPUS_PER_TASK", "2");
+        ok(&mut task);
+        assert!(out.join(format!("trials.shard-{k}-of-3.csv")).exists());
+    }
+    let mut merge = Command::new(env!("CARGO_BIN_EXE_digits_study"));
+    merge.args(flags).args(["--splits", "3", "--merge", "--out"]).arg(&out);
+    ok(&mut merge);
+    let info = mtw::study::RunInfo::read(&out.join("run.json")).unwrap();
+    assert_eq!(info.shards_complete, ["0/3", "1/3", "2/3"]);
+    assert_eq!((info.threads, info.n_trials), (2, 3));
+}

@@ -74,3 +74,89 @@ fn quick_study_writes_csv_and_charts() {
         assert!(export.join(f).exists(), "{f}");
     }
 }
+
+// Study runs that never lose work. Timings are not reproducible: the comparisons leave out the
+// machine-dependent columns (seconds, seconds_per_iteration, vmhwm_kb) declared in the layout.
+// A time budget far above the quick solves' needs keeps every stop deterministic (no solve
+// stops "out of time").
+
+mod study_runs;
+
+use std::path::Path;
+
+use study_runs::{append_partial_line, comparable, kill_after_first_rows, last_line};
+use study_runs::{ok, refused, resume_counts};
+
+fn kernel(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kernel_study"));
+    cmd.arg("--quick").arg("--out").arg(out).args(extra);
+    if !extra.contains(&"--time-budget-s") {
+        cmd.args(["--time-budget-s", "100"]);
+    }
+    cmd
+}
+
+#[test]
+fn threads_kills_and_shards_give_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let (one, two, killed, sharded) = (path("one"), path("two"), path("killed"), path("sh"));
+
+    // 1 vs 2 threads.
+    ok(&mut kernel(&one, &["--threads", "1"]));
+    ok(&mut kernel(&two, &["--threads", "2"]));
+    let rows = comparable(&one);
+    assert_eq!(rows.lines().count(), 1 + 4 * 6 * 2, "{rows}");
+    assert!(rows.lines().next().unwrap().ends_with(",kernel_bytes,note,trial_rows"), "{rows}");
+    assert!(!rows.contains("out of time"), "{rows}");
+    assert_eq!(rows, comparable(&two));
+    let info = mtw::study::RunInfo::read(&two.join("run.json")).unwrap();
+    assert_eq!((info.threads, info.n_trials, info.complete), (2, 4, true));
+    assert_eq!(info.config["plan"]["time_budget"], 100.0);
+    let layout = info.layout.unwrap();
+    assert_eq!(layout.machine_dependent, ["seconds", "seconds_per_iteration", "vmhwm_kb"]);
+
+    // Killed after its first problem, a partial line left, then resumed.
+    let trials = killed.join("trials.csv");
+    kill_after_first_rows(&mut kernel(&killed, &["--threads", "1"]), &trials);
+    append_partial_line(&trials, &last_line(&one.join("trials.csv")));
+    let stderr = ok(kernel(&killed, &["--threads", "1"]).env("RUST_LOG", "warn"));
+    assert!(stderr.contains("partial last line"), "{stderr}");
+    let (run, resumed) = resume_counts(&stderr, "kernel_study:");
+    assert!(run >= 1 && resumed >= 1 && run + resumed == 4, "{stderr}");
+    assert_eq!(rows, comparable(&killed));
+
+    // Shards: a missing one, one of another configuration, then all three merged.
+    ok(&mut kernel(&sharded, &["--shard", "0/3"]));
+    ok(&mut kernel(&sharded, &["--shard", "1/3"]));
+    refused(&mut kernel(&sharded, &["--merge"]), &["2/3", "missing"]);
+    let other = path("other");
+    ok(&mut kernel(&other, &["--shard", "2/3", "--time-budget-s", "50"]));
+    for file in ["run.shard-2-of-3.json", "trials.shard-2-of-3.csv"] {
+        std::fs::copy(other.join(file), sharded.join(file)).unwrap();
+    }
+    let foreign = ["shard 2/3 has another configuration", "config.plan.time_budget: 50"];
+    refused(&mut kernel(&sharded, &["--merge"]), &foreign);
+    // Running shard 2/3 there is refused too, unless --overwrite (which keeps shards 0 and 1).
+    let again = ["--shard", "2/3"];
+    refused(&mut kernel(&sharded, &again), &["another configuration", "time_budget", "overwrite"]);
+    let stderr = ok(&mut kernel(&sharded, &["--shard", "2/3", "--overwrite"]));
+    assert_eq!(resume_counts(&stderr, "kernel_study:"), (1, 0), "{stderr}");
+    ok(&mut kernel(&sharded, &["--merge"]));
+    assert_eq!(rows, comparable(&sharded));
+    let info = mtw::study::RunInfo::read(&sharded.join("run.json")).unwrap();
+    assert_eq!(info.shards_complete, ["0/3", "1/3", "2/3"]);
+
+    // Plot-only redraws runs.csv and the charts from the trials, unchanged.
+    let runs = std::fs::read(sharded.join("runs.csv")).unwrap();
+    std::fs::remove_file(sharded.join("f32_speedup.png")).unwrap();
+    std::fs::remove_file(sharded.join("runs.csv")).unwrap();
+    ok(&mut kernel(&sharded, &["--plot-only"]));
+    assert_eq!(std::fs::read(sharded.join("runs.csv")).unwrap(), runs);
+    assert!(sharded.join("f32_speedup.png").exists());
+
+    // Another configuration in a folder of results is refused, naming the setting.
+    let budget = ["another configuration", "config.plan.memory_budget"];
+    refused(&mut kernel(&one, &["--memory-budget-mb", "1"]), &budget);
+    refused(&mut kernel(&one, &["--plot-only", "--memory-budget-mb", "1"]), &budget[1..]);
+}

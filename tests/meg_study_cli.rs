@@ -282,3 +282,67 @@ fn bad_flags_exit_2_with_a_message() {
         fails(&run(&args), needle);
     }
 }
+
+// Determinism and resume after a kill. Every experiment goes through the same runner call
+// (`run_all`: one `run_trials` per experiment subfolder, the same trial function), so the kill
+// is tested on Figure 5 alone; the thread counts on all three.
+
+mod study_runs;
+
+use study_runs::{append_partial_line, comparable, kill_after_first_rows, last_line};
+use study_runs::{ok as succeeds, resume_counts};
+
+fn meg(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_meg_study"));
+    cmd.arg("--quick").arg("--out").arg(out).args(extra);
+    cmd
+}
+
+#[test]
+fn one_and_two_threads_give_the_same_rows_in_every_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let models = ["--models", "lasso,mtw", "--trials", "2"];
+    succeeds(&mut meg(&one, &[&models[..], &["--threads", "1"]].concat()));
+    succeeds(&mut meg(&two, &[&models[..], &["--threads", "2"]].concat()));
+    for (exp, rows) in [("fig4", 2 * 2), ("fig5", 3 * 2 * 2), ("fig6", 2 * 2 * 2 * 2)] {
+        let a = comparable(&one.join(exp));
+        assert_eq!(a.lines().count(), 1 + rows, "{exp}: {a}");
+        assert!(!a.contains("seconds"), "{exp}: the timings are left out");
+        assert_eq!(a, comparable(&two.join(exp)), "{exp}");
+        let summary = |d: &Path| std::fs::read(d.join(exp).join("summary.csv")).unwrap();
+        assert_eq!(summary(&one), summary(&two), "{exp}");
+        let info = mtw::study::RunInfo::read(&two.join(exp).join("run.json")).unwrap();
+        assert_eq!((info.threads, info.shards_complete.len()), (2, 1), "{exp}");
+    }
+}
+
+#[test]
+fn killed_then_resumed_equals_uninterrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, killed) = (dir.path().join("full"), dir.path().join("killed"));
+    // 3 overlaps × 4 trials, one thread: about two seconds of trials.
+    let args = ["--experiment", "fig5", "--trials", "4", "--threads", "1"];
+    succeeds(&mut meg(&full, &args));
+
+    let trials = killed.join("fig5/trials.csv");
+    kill_after_first_rows(&mut meg(&killed, &args), &trials);
+    append_partial_line(&trials, &last_line(&full.join("fig5/trials.csv")));
+    let stderr = succeeds(meg(&killed, &args).env("RUST_LOG", "warn"));
+    assert!(stderr.contains("partial last line"), "{stderr}");
+    let (run, resumed) = resume_counts(&stderr, "meg_study: fig5:");
+    assert!(run >= 1 && resumed >= 1 && run + resumed == 12, "{stderr}");
+    assert_eq!(comparable(&full.join("fig5")), comparable(&killed.join("fig5")));
+    let summary = |d: &Path| std::fs::read(d.join("fig5/summary.csv")).unwrap();
+    assert_eq!(summary(&full), summary(&killed));
+}
+
+#[test]
+fn a_merge_with_a_missing_shard_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--experiment", "fig5", "--models", "lasso"];
+    succeeds(&mut meg(dir.path(), &[&args[..], &["--shard", "0/2"]].concat()));
+    let merge = meg(dir.path(), &[&args[..], &["--merge"]].concat()).output().unwrap();
+    fails(&merge, "shard(s) 1/2 missing");
+    assert!(!dir.path().join("fig5/trials.csv").exists());
+}

@@ -404,3 +404,37 @@ fn layout_errors_are_named() {
     assert_eq!((m_row.note.as_str(), m_row.values[0].1), ("a; c", 39.0));
     assert!(read(dir.path().join("trials.csv")).contains("g,0.5,39,n,NaN,2,b,2\n"));
 }
+
+#[test]
+fn sequential_runs_follow_key_order_and_comparisons_skip_machine_dependent_columns() {
+    let layout = Layout::new("g", "x", &["v", "seconds"]).with_machine_dependent(&["seconds"]);
+    let study = Study::new("timed", &toy_config(1), 3).unwrap().with_layout(layout.clone());
+    let keys: Vec<TrialKey> = (0..6).map(|i| TrialKey::new("g", 0.5, i)).collect();
+    let clock = AtomicUsize::new(0);
+    let order = std::sync::Mutex::new(Vec::new());
+    let trial = |k: &TrialKey, _: &mut ChaCha8Rng| {
+        order.lock().unwrap().push(k.trial);
+        // A "timing" that differs between runs, and a value that does not.
+        let seconds = clock.fetch_add(1, Ordering::SeqCst) as f64;
+        Ok(vec![
+            Measurement::new("m", "v", k.trial as f64 / 4.0),
+            Measurement::new("m", "seconds", seconds),
+        ])
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let sequential = RunOptions { sequential: true, ..Default::default() };
+    pool.install(|| run_trials(&study, a.path(), &sequential, &keys, trial)).unwrap();
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
+    let info = RunInfo::read(&a.path().join("run.json")).unwrap();
+    assert_eq!(info.layout.unwrap().machine_dependent, ["seconds"]);
+
+    pool.install(|| run_trials(&study, b.path(), &RunOptions::default(), &keys, trial)).unwrap();
+    let (ta, tb) = (read(a.path().join("trials.csv")), read(b.path().join("trials.csv")));
+    assert_ne!(ta, tb, "the timings differ between the runs");
+    let same = mtw::study::comparable_trials(a.path()).unwrap();
+    assert_eq!(same, mtw::study::comparable_trials(b.path()).unwrap());
+    let text = String::from_utf8(same).unwrap();
+    assert!(text.starts_with("g,x,trial,model,v,note,trial_rows\ng,0.5,0,m,0,,1\n"), "{text}");
+    assert!(mtw::study::comparable_trials(tempfile::tempdir().unwrap().path()).is_err());
+}

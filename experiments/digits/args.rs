@@ -8,7 +8,7 @@ use mtw::data::MfeatPix;
 use mtw::study::Shard;
 use mtw::{Error, Result};
 
-use crate::digits::config::DigitsConfig;
+use crate::digits::config::{DigitsConfig, GridSpec, MODELS};
 
 /// Floating-point precision of the fits.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -39,6 +39,10 @@ pub struct Cli {
     /// Study seed (every split and fold derives from it and the trial's key).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Models to compare, comma-separated, among lasso, group-lasso, dirty, mll, mtw and remtw
+    /// (tables and charts keep that order) [default: all six].
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
     /// Floating-point precision of the fits.
     #[arg(long, value_enum, default_value_t = Precision::F64)]
     pub precision: Precision,
@@ -54,9 +58,14 @@ pub struct Cli {
     /// Replace results of another configuration found in the output folder.
     #[arg(long)]
     pub overwrite: bool,
-    /// Run only shard K of N (trials at positions ≡ K mod N); `--plot-only` merges the shards.
+    /// Run only shard K of N (trials at positions ≡ K mod N), into its own files; `--merge`
+    /// combines the shards once all are done.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
+    /// Merge the complete shards found in `--out` into one set of outputs (refuses a missing
+    /// shard, an incomplete one and one of another configuration).
+    #[arg(long)]
+    pub merge: bool,
     /// Only rewrite summary.csv, splits.csv and the figures from the recorded results.
     #[arg(long)]
     pub plot_only: bool,
@@ -103,12 +112,36 @@ impl Cli {
             precision: precision.into(),
             quick,
             cv_metric: "misclassification",
-            models: DigitsConfig::grids(quick),
+            models: select_models(DigitsConfig::grids(quick), self.models.as_deref())?,
             mtw: DigitsConfig::mtw_settings(quick),
             baseline_tol: 1e-8,
             mll_tol: 1e-4,
         })
     }
+}
+
+/// The grids of the models named by `--models` (all when `None`), in chart order.
+fn select_models(
+    grids: Vec<(String, GridSpec)>,
+    names: Option<&[String]>,
+) -> Result<Vec<(String, GridSpec)>> {
+    let Some(names) = names else { return Ok(grids) };
+    if names.is_empty() {
+        return Err(Error::parameter("--models", "[]", "give at least one model"));
+    }
+    for (k, name) in names.iter().enumerate() {
+        if !MODELS.contains(&name.as_str()) {
+            return Err(Error::parameter(
+                "--models",
+                name,
+                &format!("is not a model of the study (expected some of {})", MODELS.join(",")),
+            ));
+        }
+        if names[..k].contains(name) {
+            return Err(Error::parameter("--models", name, "is listed twice"));
+        }
+    }
+    Ok(grids.into_iter().filter(|(m, _)| names.contains(m)).collect())
 }
 
 /// At least two distinct digits, each 0–9.

@@ -121,6 +121,10 @@ pub const METRICS: [&str; 11] = [
     "cv_seconds",
 ];
 
+/// The wall-time metrics: machine-dependent (they vary between runs and with the load), left
+/// out when two runs are compared; every other metric depends only on the seed and the key.
+pub const TIMING_METRICS: [&str; 2] = ["fit_seconds", "cv_seconds"];
+
 /// The measurements of one model, named by the future column names of `splits.csv`:
 ///
 /// - `error`: misclassification rate on the validation set;

@@ -31,7 +31,7 @@ fn factor(m: &GroundMetric<f64>) -> DMatrix<f64> {
 fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| Error::format(path, e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+    mtw::io::atomic::write_atomic(path, text.as_bytes())
 }
 
 /// The paper's synthetic MTW size: p = 576 (24 × 24), n = 36, T = 3; Gaussian designs, three

@@ -1,4 +1,7 @@
 //! The study's problems, one solve per (problem, strategy, precision), and the CSV rows.
+//!
+//! One problem (w, T, ε) is one trial of the runner: its f64 log-separable reference is solved
+//! once, then every strategy × precision ([`run_problem`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,9 +16,13 @@ use rand_chacha::ChaCha8Rng;
 
 /// Sweeps per warm-started chunk: the convergence test needs two sweeps inside one call, and
 /// every call adds one `K v` and the objective (≈ 1.5 sweeps), i.e. ≈ 3 % of a chunk.
-const CHUNK: usize = 50;
+pub const CHUNK: usize = 50;
 
-/// What to run.
+/// f32 solves use max(tol, this): the rounding floor of single precision.
+pub const F32_TOL_FLOOR: f64 = 1e-5;
+
+/// What to run (part of the study's configuration: a change is another study).
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Plan {
     /// Grid sides w (p = w²).
     pub sides: Vec<usize>,
@@ -27,7 +34,8 @@ pub struct Plan {
     pub sweep_eps: Vec<f64>,
     /// Bytes a dense strategy may use.
     pub memory_budget: u64,
-    /// Seconds per solve.
+    /// Seconds per solve (the reference gets ten times as much). A solve stopped by it is
+    /// reported "out of time": its iterations and error then depend on the machine.
     pub time_budget: f64,
     /// Sweep cap per solve.
     pub max_iter: usize,
@@ -111,7 +119,9 @@ pub struct Row {
     pub gamma: f64,
     pub strategy: String,
     pub precision: String,
-    /// "ok", "not converged", "skipped: …" or "error: …".
+    /// "ok", "not converged" (sweep cap), "out of time" (time budget: a machine-dependent
+    /// row), "skipped: …" or "error: …"; "; reference out of time" is appended when the
+    /// reference stopped on its time budget.
     pub status: String,
     pub iterations: usize,
     pub seconds: f64,
@@ -159,6 +169,8 @@ struct Solved {
     iterations: usize,
     seconds: f64,
     converged: bool,
+    /// Stopped by the time budget (not by convergence or the sweep cap).
+    out_of_time: bool,
     log_used: bool,
 }
 
@@ -175,13 +187,14 @@ fn solve_chunks<T: Scalar>(
         let out = solver.solve(theta, state.as_ref(), T::of_f64(tol), CHUNK)?;
         iterations += out.iterations;
         let seconds = start.elapsed().as_secs_f64();
-        let done = out.converged || iterations >= max_iter || seconds > time_budget;
-        if done {
+        let capped = out.converged || iterations >= max_iter;
+        if capped || seconds > time_budget {
             return Ok(Solved {
                 barycenter: out.barycenter.map(|x| x.to_f64()),
                 iterations,
                 seconds,
                 converged: out.converged,
+                out_of_time: !capped,
                 log_used: out.log_domain_used,
             });
         }
@@ -243,7 +256,7 @@ fn run_one<T: Scalar>(
     };
     row.kernel_bytes = kernel_bytes(strategy, w, s, sparse_bytes);
     let theta = images(w, nt).map(T::of_f64);
-    let tol = if T::NAME == "f32" { plan.tol.max(1e-5) } else { plan.tol };
+    let tol = if T::NAME == "f32" { plan.tol.max(F32_TOL_FLOOR) } else { plan.tol };
     let solved = UnbalancedBarycenter::new(&m, T::of_f64(eps), gamma, strategy)
         .and_then(|solver| solve_chunks(&solver, &theta, tol, (plan.max_iter, plan.time_budget)));
     row.vmhwm_kb = vmhwm_kb();
@@ -254,7 +267,11 @@ fn run_one<T: Scalar>(
             row.seconds_per_iteration = sv.seconds / sv.iterations.max(1) as f64;
             row.converged = sv.converged;
             row.log_domain_used = sv.log_used;
-            row.status = if sv.converged { "ok".into() } else { "not converged".into() };
+            row.status = match (sv.converged, sv.out_of_time) {
+                (true, _) => "ok".into(),
+                (false, true) => "out of time".into(),
+                (false, false) => "not converged".into(),
+            };
             let scale = reference.0.amax().max(f64::MIN_POSITIVE);
             row.rel_error = (&sv.barycenter - &reference.0).amax() / scale;
         }
@@ -264,34 +281,36 @@ fn run_one<T: Scalar>(
     Ok(row)
 }
 
-/// Runs every problem × strategy × precision.
-pub fn run_all(plan: &Plan) -> Result<Vec<Row>> {
+/// Runs one problem: the f64 log-separable reference, then every strategy in f64 and f32 (in
+/// [`KernelStrategy::ALL`] order), printing a line per row.
+pub fn run_problem(plan: &Plan, problem: (usize, usize, f64)) -> Result<Vec<Row>> {
+    let (w, nt, eps) = problem;
+    let m = metric::<f64>(w)?;
+    let gamma = gamma_from_tau(&m, PAPER_TAU)?;
+    let solver = UnbalancedBarycenter::new(&m, eps, gamma, KernelStrategy::LogSeparable)?;
+    // The reference gets ten times the sweeps and the time of a run.
+    let budget = (10 * plan.max_iter, 10.0 * plan.time_budget);
+    let r = solve_chunks(&solver, &images(w, nt), plan.tol.min(1e-10), budget)?;
+    let reference = (r.barycenter, r.converged);
     let mut rows = Vec::new();
-    for prob in plan.problems() {
-        let (w, nt, eps) = prob;
-        let m = metric::<f64>(w)?;
-        let gamma = gamma_from_tau(&m, PAPER_TAU)?;
-        let solver = UnbalancedBarycenter::new(&m, eps, gamma, KernelStrategy::LogSeparable)?;
-        // The reference gets ten times the sweeps and the time of a run.
-        let budget = (10 * plan.max_iter, 10.0 * plan.time_budget);
-        let r = solve_chunks(&solver, &images(w, nt), plan.tol.min(1e-10), budget)?;
-        let reference = (r.barycenter, r.converged);
-        for strategy in KernelStrategy::ALL {
-            for row in [
-                run_one::<f64>(plan, prob, strategy, &reference)?,
-                run_one::<f32>(plan, prob, strategy, &reference)?,
-            ] {
-                eprintln!(
-                    "w {w:3} T {nt} eps {eps:.1e} {:16} {} {:>10.3e} s/it {:6} it err {:.1e} {}",
-                    row.strategy,
-                    row.precision,
-                    row.seconds_per_iteration,
-                    row.iterations,
-                    row.rel_error,
-                    row.status
-                );
-                rows.push(row);
+    for strategy in KernelStrategy::ALL {
+        for mut row in [
+            run_one::<f64>(plan, problem, strategy, &reference)?,
+            run_one::<f32>(plan, problem, strategy, &reference)?,
+        ] {
+            if r.out_of_time {
+                row.status.push_str("; reference out of time");
             }
+            eprintln!(
+                "w {w:3} T {nt} eps {eps:.1e} {:16} {} {:>10.3e} s/it {:6} it err {:.1e} {}",
+                row.strategy,
+                row.precision,
+                row.seconds_per_iteration,
+                row.iterations,
+                row.rel_error,
+                row.status
+            );
+            rows.push(row);
         }
     }
     Ok(rows)

@@ -23,6 +23,10 @@ pub const VALUE_COLUMNS: [&str; 9] = [
     "converged",
 ];
 
+/// Wall times: machine-dependent, left out when runs are compared (every other column is the
+/// same whatever the threads, shards and interruptions).
+pub const TIMING_COLUMNS: [&str; 2] = ["path_seconds", "fit_seconds"];
+
 /// What the x axis of an experiment varies; the other quantity is fixed.
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub enum Axis {
@@ -85,7 +89,7 @@ impl ExperimentConfig {
     }
 
     /// The trials CSV columns: group `tasks`, x `overlap` or `n_sources`, the fixed quantity
-    /// and the precision as fixed text columns.
+    /// and the precision as fixed text columns; the timings declared machine-dependent.
     pub fn layout(&self) -> Layout {
         let layout = match &self.axis {
             Axis::Overlap { n_sources, .. } => Layout::new("tasks", "overlap", &VALUE_COLUMNS)
@@ -93,7 +97,7 @@ impl ExperimentConfig {
             Axis::Sources { overlap, .. } => Layout::new("tasks", "n_sources", &VALUE_COLUMNS)
                 .with_fixed("overlap", &format!("{overlap}")),
         };
-        layout.with_fixed("precision", self.fits.precision)
+        layout.with_fixed("precision", self.fits.precision).with_machine_dependent(&TIMING_COLUMNS)
     }
 
     /// Every trial: group = number of tasks, x = the axis level, then the trial index.

@@ -46,8 +46,10 @@ impl Study {
     }
 
     fn from_parts(name: String, config: Value, seed: u64, layout: Option<Layout>) -> Study {
+        // The machine-dependent declaration changes no number: not part of the identity.
+        let identity = layout.as_ref().map(Layout::without_machine_dependent);
         let text = canonical_json(&serde_json::json!({
-            "study": name, "seed": seed, "config": config, "layout": layout
+            "study": name, "seed": seed, "config": config, "layout": identity
         }));
         let fingerprint = format!("{:016x}", fnv1a64(text.as_bytes()));
         Study { name, config, seed, layout, fingerprint }
@@ -116,7 +118,10 @@ impl Study {
             out.push(format!("seed: {} vs {}", self.seed, other.seed));
         }
         json_differences("config", &self.config, &other.config, &mut out);
-        let as_json = |l: &Option<Layout>| serde_json::to_value(l).unwrap_or(Value::Null);
+        let as_json = |l: &Option<Layout>| {
+            let identity = l.as_ref().map(Layout::without_machine_dependent);
+            serde_json::to_value(identity).unwrap_or(Value::Null)
+        };
         json_differences("layout", &as_json(&self.layout), &as_json(&other.layout), &mut out);
         out
     }
@@ -196,7 +201,8 @@ pub struct RunInfo {
     pub layout: Option<Layout>,
     /// `CARGO_PKG_VERSION` of the crate that wrote the results.
     pub crate_version: String,
-    /// `git rev-parse HEAD` of the working directory, when it is a repository.
+    /// `git rev-parse HEAD` of the crate's source folder, when it is a repository
+    /// ([`git_commit`]).
     pub git_commit: Option<String>,
     /// Worker threads of the rayon pool (the largest over shards for a merged run).
     pub threads: usize,
@@ -233,9 +239,18 @@ impl RunInfo {
     }
 }
 
-/// `git rev-parse HEAD` in the current directory; `None` outside a repository or without git.
+/// `git rev-parse HEAD` of the crate's source folder (where the binary was built from), so
+/// that a study run from another folder (a scratch space, a results repository) records the
+/// code's commit, not that folder's; `None` when the source is not a git checkout, is gone, or
+/// git is missing. Uncommitted changes are not detected.
 pub fn git_commit() -> Option<String> {
-    let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
+    let source = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("git")
+        .args(["-C", source, "rev-parse", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -304,6 +319,46 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.differences(&b), [r#"layout.x: "overlap" vs "n""#]);
         assert_eq!(a.differences(&bare).len(), 1);
+        // Declaring machine-dependent columns changes neither the fingerprint nor the
+        // differences.
+        let timed = bare.with_layout(Layout::new("design", "overlap", &["auc", "seconds"]));
+        let declared = Study::of_run_info(&RunInfo {
+            layout: timed.layout().map(|l| l.clone().with_machine_dependent(&["seconds"])),
+            ..info_of(&timed)
+        });
+        assert_eq!(declared.fingerprint(), timed.fingerprint());
+        assert!(declared.differences(&timed).is_empty());
+    }
+
+    fn info_of(study: &Study) -> RunInfo {
+        RunInfo {
+            study: study.name().into(),
+            fingerprint: study.fingerprint().into(),
+            seed: study.seed(),
+            config: study.config().clone(),
+            layout: study.layout().cloned(),
+            crate_version: String::new(),
+            git_commit: None,
+            threads: 1,
+            started: String::new(),
+            finished: None,
+            wall_seconds: 0.0,
+            n_trials: 0,
+            shard: None,
+            trials_recorded: 0,
+            complete: false,
+            shards_complete: vec![],
+        }
+    }
+
+    #[test]
+    fn the_commit_is_read_from_the_source_folder() {
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        if source.join(".git").exists() {
+            let commit = git_commit().expect("a commit in a git checkout");
+            assert_eq!(commit.len(), 40, "{commit}");
+            assert!(commit.chars().all(|c| c.is_ascii_hexdigit()), "{commit}");
+        }
     }
 
     #[test]

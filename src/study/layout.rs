@@ -9,6 +9,16 @@
 //! where `<values…>` are the metric names in layout order and `<fixed…>` the names of the fixed
 //! text columns (the same text on every row, e.g. `precision = f64`). `trial_rows` is the number
 //! of model rows of the trial, which lets a reader detect a trial cut short by a kill.
+//!
+//! # Machine-dependent columns
+//!
+//! A trial's numbers depend only on the configuration and its key, except what the machine
+//! measures about itself: wall times, peak memory. A layout names those value columns with
+//! [`Layout::with_machine_dependent`]; they are written like the others, and left out when two
+//! runs are compared ([`Layout::comparable_columns`], [`crate::study::comparable_csv`]): every
+//! other column of the sorted trials CSV is byte-identical whatever the thread count, the
+//! shards or the interruptions. The declaration changes no number, so it is not part of the
+//! study's fingerprint (results recorded before a column was declared stay resumable).
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +39,10 @@ pub struct Layout {
     pub values: Vec<String>,
     /// Fixed text columns `(name, text)`, written after the value columns on every row.
     pub fixed: Vec<(String, String)>,
+    /// Value columns measured on the machine (times, memory): exempt from determinism (see
+    /// the module doc). Absent from `run.json` when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machine_dependent: Vec<String>,
 }
 
 impl Layout {
@@ -39,7 +53,38 @@ impl Layout {
             x: x.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
             fixed: Vec::new(),
+            machine_dependent: Vec::new(),
         }
+    }
+
+    /// The same layout with these value columns declared machine-dependent (wall times, peak
+    /// memory: see the module doc). [`Layout::check`] fails unless each is a value column.
+    pub fn with_machine_dependent(mut self, columns: &[&str]) -> Layout {
+        for column in columns {
+            if !self.machine_dependent.iter().any(|c| c == column) {
+                self.machine_dependent.push(column.to_string());
+            }
+        }
+        self
+    }
+
+    /// The same layout without the machine-dependent declaration: what identifies results
+    /// (the fingerprint ignores the declaration).
+    pub fn without_machine_dependent(&self) -> Layout {
+        Layout { machine_dependent: Vec::new(), ..self.clone() }
+    }
+
+    /// Positions in [`Layout::header`] of the columns that must agree between two runs of one
+    /// configuration: every column but the machine-dependent ones.
+    pub fn comparable_columns(&self) -> Vec<usize> {
+        let first_value = 4;
+        (0..self.header().len())
+            .filter(|&i| {
+                i < first_value
+                    || i >= first_value + self.values.len()
+                    || !self.machine_dependent.contains(&self.values[i - first_value])
+            })
+            .collect()
     }
 
     /// The same layout with one more fixed text column `name` holding `text` on every row.
@@ -75,6 +120,13 @@ impl Layout {
             if header[..i].contains(name) {
                 return Err(Error::parameter("layout column", name, "appears twice"));
             }
+        }
+        if let Some(name) = self.machine_dependent.iter().find(|c| !self.values.contains(c)) {
+            return Err(Error::parameter(
+                "machine-dependent column",
+                name,
+                &format!("is not a value column of the layout {:?}", self.values),
+            ));
         }
         if let Some((name, _)) = self.fixed.iter().find(|(_, t)| t.chars().any(char::is_control)) {
             return Err(Error::parameter(
@@ -246,6 +298,30 @@ mod tests {
         assert!(bad(Layout::new("g", "model", &["auc"])).contains("runner writes itself"));
         assert!(bad(Layout::new("g", "x", &["auc"]).with_fixed("x", "1")).contains("twice"));
         assert!(bad(Layout::new("", "x", &["auc"])).contains("bad name"));
+        let timed = l.clone().with_machine_dependent(&["mu", "mu"]);
+        assert_eq!(timed.machine_dependent, ["mu"]);
+        assert!(bad(l.clone().with_machine_dependent(&["seconds"])).contains("not a value"));
+    }
+
+    #[test]
+    fn machine_dependent_columns_are_left_out_of_comparisons_only() {
+        let l = layout().with_machine_dependent(&["auc"]);
+        assert!(l.check().is_ok());
+        assert_eq!(l.header(), layout().header());
+        let names: Vec<String> =
+            l.comparable_columns().into_iter().map(|i| l.header()[i].clone()).collect();
+        assert_eq!(
+            names,
+            ["design", "overlap", "trial", "model", "mu", "precision", "note", "trial_rows"]
+        );
+        assert_eq!(layout().comparable_columns().len(), layout().header().len());
+        assert_eq!(l.without_machine_dependent(), layout());
+        // Recorded in run.json when declared, absent (and read back empty) otherwise.
+        let json = serde_json::to_string(&layout()).unwrap();
+        assert!(!json.contains("machine_dependent"));
+        assert_eq!(serde_json::from_str::<Layout>(&json).unwrap(), layout());
+        let json = serde_json::to_string(&l).unwrap();
+        assert_eq!(serde_json::from_str::<Layout>(&json).unwrap(), l);
     }
 
     #[test]

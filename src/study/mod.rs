@@ -13,8 +13,12 @@
 //!   trial's rows to `trials.csv`, resumes after a kill, refuses a folder of another
 //!   configuration, runs one shard with [`RunOptions::shard`], writes `run.json` and
 //!   `summary.csv` atomically;
+//!   [`RunOptions::sequential`] runs them one at a time instead (studies that time them);
 //! - [`merge_shards`]: checks and merges `--shard K/N` outputs into the unsharded files;
 //! - [`load_results`]: plot-only mode, summaries and charts from existing CSVs;
+//! - [`comparable_trials`] / [`comparable_csv`]: a run's sorted trials without its
+//!   machine-dependent columns ([`Layout::with_machine_dependent`]: wall times, peak memory),
+//!   byte-identical for every run of one configuration;
 //! - [`summarize`] and [`Stats`]: mean, standard deviation, Student-t 95% CI, median;
 //!   [`write_summary_table`] writes one metric's summary with the study's column names;
 //! - [`LineChart`] (metric vs x per model), [`write_chart_panels`] (several line charts in one
@@ -114,10 +118,13 @@ pub use layout::Layout;
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
 pub use plot::{write_chart_panels, write_charts_per_group, LineChart, Series};
-pub use runner::{load_results, run_trials, RunOptions, RunOutcome, TrialFailure};
+pub use runner::{
+    comparable_trials, load_results, run_trials, RunOptions, RunOutcome, TrialFailure,
+};
 pub use seed::trial_rng;
 pub use shard::Shard;
 pub use stats::{student_t_quantile, Stats};
 pub use summary::{
     summarize, write_summary_csv, write_summary_table, SummaryColumns, SummaryRow, SUMMARY_FILE,
 };
+pub use table::comparable_csv;

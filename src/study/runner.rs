@@ -30,7 +30,7 @@ use crate::study::progress::trial_bar;
 use crate::study::seed::trial_rng;
 use crate::study::shard::{run_file, trials_file, Shard};
 use crate::study::summary::{summarize, write_summary_csv, SUMMARY_FILE};
-use crate::study::table::{read_trials, write_trials, TrialWriter};
+use crate::study::table::{comparable_csv, read_trials, write_trials, TrialWriter};
 
 /// How to run: which shard, whether to replace other results, whether to show progress.
 #[derive(Clone, Debug, Default)]
@@ -43,6 +43,10 @@ pub struct RunOptions {
     pub overwrite: bool,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Run the pending trials one after another, in key order, on the calling thread (code
+    /// inside a trial still uses the pool). For studies that time their trials: trials run
+    /// side by side would share the cores and distort each other's timings.
+    pub sequential: bool,
 }
 
 /// A trial that returned an error or panicked; it is not recorded and reruns on resume.
@@ -75,6 +79,8 @@ pub struct RunOutcome {
 
 /// Runs the trials of `keys` (of this shard) not yet recorded in `out_dir`, in parallel on the
 /// current rayon pool, and records their rows.
+///
+/// With [`RunOptions::sequential`] the trials run one at a time in key order instead.
 ///
 /// `trial(key, rng)` computes one trial; `rng` is [`trial_rng`]`(study.seed(), key)`, so its
 /// result depends on the key alone (never on threads, order, shard or resume). It returns at
@@ -169,7 +175,7 @@ where
     // A layout mismatch is a bug of the study, the same in every trial: stop starting trials.
     let layout_errors: Mutex<Vec<(TrialKey, Error)>> = Mutex::new(Vec::new());
     let stop = AtomicBool::new(false);
-    pending.par_iter().for_each(|key| {
+    let run_pending = |key: &&TrialKey| {
         if stop.load(Ordering::SeqCst) {
             return;
         }
@@ -190,7 +196,12 @@ where
             Err(error) => lock(&failures).push(TrialFailure { key: (*key).clone(), error }),
         }
         bar.inc(1);
-    });
+    };
+    if options.sequential {
+        pending.iter().for_each(run_pending);
+    } else {
+        pending.par_iter().for_each(run_pending);
+    }
     bar.finish_and_clear();
     drop(writer);
     let mut layout_errors = layout_errors.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -404,6 +415,27 @@ pub fn load_results(out_dir: &Path, study: Option<&Study>) -> Result<Vec<Row>> {
     sort_canonical(&mut rows);
     write_summary_csv(&out_dir.join(SUMMARY_FILE), &summarize(&rows))?;
     Ok(rows)
+}
+
+/// The trials of the unsharded or merged run in `out_dir` as [`comparable_csv`] text: sorted,
+/// without the machine-dependent columns of the layout recorded in `run.json`. Equal for two
+/// runs of one configuration, however they were run (threads, shards, kills and resumes).
+///
+/// # Errors
+/// No `run.json`, an incomplete run, or a trials CSV that needed repair.
+pub fn comparable_trials(out_dir: &Path) -> Result<Vec<u8>> {
+    let run_path = out_dir.join(run_file(None));
+    let info = RunInfo::read(&run_path)?;
+    if !info.complete {
+        return Err(Error::format(&run_path, "the run is not complete"));
+    }
+    let layout = recorded_layout(&run_path, &info)?;
+    let trials_path = out_dir.join(trials_file(None));
+    let loaded = read_trials(&trials_path, layout)?;
+    if loaded.repaired() {
+        return Err(Error::format(&trials_path, "has partial or incomplete trials"));
+    }
+    comparable_csv(&loaded.rows, layout)
 }
 
 /// The checked layout recorded in a run file.

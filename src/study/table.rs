@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::io::atomic::write_atomic;
-use crate::study::key::Row;
+use crate::study::key::{sort_canonical, Row};
 use crate::study::layout::Layout;
 
 /// What reading a trials CSV found.
@@ -126,6 +126,26 @@ pub fn csv_text(rows: &[Row], layout: &Layout) -> Result<Vec<u8>> {
     writer.write_record(layout.header()).map_err(fail)?;
     for row in rows {
         writer.write_record(sanitised_fields(row, layout)?).map_err(fail)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Error::Format { path: "<memory>".into(), reason: e.to_string() })
+}
+
+/// The CSV text of `rows` in canonical order without the layout's machine-dependent columns
+/// ([`Layout::comparable_columns`]): two runs of one configuration give the same bytes,
+/// whatever their thread counts, shards or interruptions.
+pub fn comparable_csv(rows: &[Row], layout: &Layout) -> Result<Vec<u8>> {
+    let keep = layout.comparable_columns();
+    let pick =
+        |fields: Vec<String>| -> Vec<String> { keep.iter().map(|&i| fields[i].clone()).collect() };
+    let mut sorted = rows.to_vec();
+    sort_canonical(&mut sorted);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Format { path: "<memory>".into(), reason: e.to_string() };
+    writer.write_record(pick(layout.header())).map_err(fail)?;
+    for row in &sorted {
+        writer.write_record(pick(sanitised_fields(row, layout)?)).map_err(fail)?;
     }
     writer
         .into_inner()
@@ -242,5 +262,23 @@ mod tests {
         let err = read_trials(&path, &other).unwrap_err().to_string();
         assert!(err.contains("header") && err.contains("\"n\""), "{err}");
         assert!(read_trials(&dir.path().join("none.csv"), &layout()).unwrap().rows.is_empty());
+    }
+
+    #[test]
+    fn comparable_csv_sorts_and_drops_machine_dependent_columns() {
+        let timed = layout().with_machine_dependent(&["mu"]);
+        let mut rows = trial(1, 2);
+        rows.extend(trial(0, 1));
+        let text = String::from_utf8(comparable_csv(&rows, &timed).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "design,overlap,trial,model,auc,note,trial_rows");
+        assert_eq!(lines[1], "g,0.5,0,m0,0,\"a, \"\"quoted\"\" note\",1");
+        assert!(lines[2].starts_with("g,0.5,1,m0,0,") && lines[3].starts_with("g,0.5,1,m1,0.1,"));
+        // Another value in the machine-dependent column compares equal, in another one not.
+        let mut other = rows.clone();
+        other[0].values[1].1 = 42.0;
+        assert_eq!(comparable_csv(&other, &timed).unwrap(), text.as_bytes());
+        other[0].values[0].1 = 42.0;
+        assert_ne!(comparable_csv(&other, &timed).unwrap(), text.as_bytes());
     }
 }
