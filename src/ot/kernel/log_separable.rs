@@ -71,10 +71,13 @@ impl<T: Scalar> LogSeparableKernel<T> {
         let (mats, mats_t, rows) =
             if transpose { (&self.kt, &self.k, &self.l) } else { (&self.k, &self.kt, &self.lt) };
         let ext_rows = if transpose { &self.xl } else { &self.xlt };
-        // NaN fails the comparison too.
         let lim = EXT_LIMIT - self.l_extent;
         let ninf = neg_inf::<T>();
-        if x.as_slice().iter().any(|&v| v != ninf && !(v.to_f64().abs() <= lim)) {
+        let outside = |v: T| {
+            let a = v.to_f64().abs();
+            v != ninf && (a.is_nan() || a > lim)
+        };
+        if x.as_slice().iter().any(|&v| outside(v)) {
             self.apply_plain(x, out, rows);
             return;
         }
@@ -132,7 +135,7 @@ const ZERO_EXP: i32 = i32::MIN / 2;
 /// `ln 2 = LN2_HI + LN2_LO` with `LN2_HI = 355/512` (9 significant bits), so `m · LN2_HI` is
 /// exact in f64 for `|m| < 2^44` and in f32 for `|m| < 2^15`.
 const LN2_HI: f64 = 0.693359375;
-const LN2_LO: f64 = -2.121944400546905827679e-4;
+const LN2_LO: f64 = -2.1219444005469057e-4;
 
 /// Values `y · 2^m` of a p × T block (column-major, like the block itself).
 struct Ext<T> {
@@ -360,5 +363,50 @@ impl<T: Scalar> Kernel<T> for LogSeparableKernel<T> {
 
     fn apply_transpose(&self, x: &DMatrix<T>, out: &mut DMatrix<T>) {
         self.apply_with(x, out, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln2_split_sums_to_ln2() {
+        // 355/512 has 9 significant bits; the low part is ln 2 − 355/512 rounded to f64.
+        assert_eq!(LN2_HI * 512.0, 355.0);
+        assert_eq!(LN2_HI + LN2_LO, std::f64::consts::LN_2);
+    }
+
+    #[test]
+    fn ext_form_round_trips() {
+        for &v in &[0.0f64, 1e-300, -0.3, 0.69, 1.0, -745.5, 709.0, 3.3e3, -9.9e7, 9.9e7] {
+            let (y, m) = to_ext(v);
+            assert!((1.0 - 4e-16..2.0 + 4e-16).contains(&y), "{v}: {y}");
+            let back = from_ext(y, m);
+            assert!((back - v).abs() <= 4.0 * f64::EPSILON * v.abs().max(1.0), "{v}: {back}");
+        }
+        assert_eq!(to_ext(f64::NEG_INFINITY), (0.0, ZERO_EXP));
+        assert_eq!(from_ext(0.0f64, ZERO_EXP), f64::NEG_INFINITY);
+        for &v in &[-300.0f32, -0.5, 0.0, 80.0, 4.0e4] {
+            let (y, m) = to_ext(v);
+            let back = from_ext(y, m);
+            assert!((back - v).abs() <= 4.0 * f32::EPSILON * v.abs().max(1.0), "{v}: {back}");
+        }
+    }
+
+    #[test]
+    fn split_exponent_and_pow2_are_exact() {
+        for &v in &[1.0f64, 1.5, 3.0, 1e-300, 7.25e200, f64::MIN_POSITIVE] {
+            let (y, e) = split_exponent(v);
+            assert!((1.0..2.0).contains(&y));
+            assert_eq!(y * 2f64.powi(e), v);
+        }
+        let (y, e) = split_exponent(6.0f32);
+        assert_eq!((y, e), (1.5, 2));
+        assert_eq!(pow2::<f64>(-1022), f64::MIN_POSITIVE);
+        assert_eq!(pow2::<f32>(-126), f32::MIN_POSITIVE);
+        assert_eq!(pow2::<f32>(0), 1.0);
+        assert_eq!(scaled(1.5f64, -1023, -1022), 0.0);
+        assert_eq!(scaled(1.5f64, -3, -1022), 0.1875);
     }
 }
