@@ -1,5 +1,7 @@
 //! Separable grid kernel in the log domain: shifted per-axis products with an exact fallback.
 
+use std::marker::PhantomData;
+
 use nalgebra::DMatrix;
 
 use super::separable::apply_axis;
@@ -23,33 +25,40 @@ use crate::scalar::Scalar;
 /// the fallbacks. Inputs that are NaN or `+∞`, or so large (beyond 1e8 with the extent of `L`)
 /// that the exponents would not fit the form, take the plain two-pass log-sum-exp instead.
 ///
-/// Memory: `exp(L_a)`, `L_a` and `exp(L_a)` as `y · 2^m`, each with its transpose.
+/// All of this runs in f64 whatever `T`: the factors `L_a` are those of precision `T` (held
+/// exactly in f64) and the outputs are rounded to `T` once. In f32 this keeps the f64 range of
+/// the shifted sums (an output falls back only about 670, not 70, below its line maximum) and
+/// rounds once instead of at every step, for memory that stays O(Σ n_a²).
+///
+/// Memory: `exp(L_a)`, `L_a` and `exp(L_a)` as `y · 2^m`, each with its transpose (f64).
 #[derive(Clone, Debug)]
 pub struct LogSeparableKernel<T: Scalar> {
     shape: Vec<usize>,
     p: usize,
     /// `exp(L_a)` and its transpose, per axis.
-    k: Vec<DMatrix<T>>,
-    kt: Vec<DMatrix<T>>,
+    k: Vec<DMatrix<f64>>,
+    kt: Vec<DMatrix<f64>>,
     /// `L_a` and `L_aᵀ`, per axis (column `i` of one is row `i` of the other).
-    l: Vec<DMatrix<T>>,
-    lt: Vec<DMatrix<T>>,
+    l: Vec<DMatrix<f64>>,
+    lt: Vec<DMatrix<f64>>,
     /// `exp(L_a)` and `exp(L_aᵀ)` in the `y · 2^m` form (never underflows), per axis.
-    xl: Vec<ExtMatrix<T>>,
-    xlt: Vec<ExtMatrix<T>>,
+    xl: Vec<ExtMatrix<f64>>,
+    xlt: Vec<ExtMatrix<f64>>,
     /// `Σ_a max |L_a|`: the most the axes can move a log value down.
     l_extent: f64,
+    precision: PhantomData<T>,
 }
 
 impl<T: Scalar> LogSeparableKernel<T> {
     /// Builds the per-axis log kernels of a validated grid metric.
     pub fn new(grid: &GridMetric<T>, epsilon: T) -> Self {
-        let l: Vec<DMatrix<T>> = grid.factors.iter().map(|f| neg_over_eps(f, epsilon)).collect();
-        let lt: Vec<DMatrix<T>> = l.iter().map(|m| m.transpose()).collect();
-        let k: Vec<DMatrix<T>> = l.iter().map(|m| m.map(|v| v.exp())).collect();
+        // L_a as the precision T gives it, then held in f64 (exactly).
+        let l: Vec<DMatrix<f64>> =
+            grid.factors.iter().map(|f| neg_over_eps(f, epsilon).map(|v| v.to_f64())).collect();
+        let lt: Vec<DMatrix<f64>> = l.iter().map(|m| m.transpose()).collect();
+        let k: Vec<DMatrix<f64>> = l.iter().map(|m| m.map(f64::exp)).collect();
         let kt = k.iter().map(|m| m.transpose()).collect();
-        let l_extent =
-            l.iter().map(|m| m.iter().fold(0.0f64, |a, v| a.max(v.to_f64().abs()))).sum();
+        let l_extent = l.iter().map(|m| m.iter().fold(0.0f64, |a, v| a.max(v.abs()))).sum();
         let xl = l.iter().map(ExtMatrix::new).collect();
         let xlt = lt.iter().map(ExtMatrix::new).collect();
         LogSeparableKernel {
@@ -62,52 +71,48 @@ impl<T: Scalar> LogSeparableKernel<T> {
             xl,
             xlt,
             l_extent,
+            precision: PhantomData,
         }
     }
 
     fn apply_with(&self, x: &DMatrix<T>, out: &mut DMatrix<T>, transpose: bool) {
         let ntasks = x.ncols();
+        let x: Vec<f64> = x.as_slice().iter().map(|v| v.to_f64()).collect();
+        let out = out.as_mut_slice();
         // Axis a applies mats[a]; its rows are the columns of rows[a].
         let (mats, mats_t, rows) =
             if transpose { (&self.kt, &self.k, &self.l) } else { (&self.k, &self.kt, &self.lt) };
         let ext_rows = if transpose { &self.xl } else { &self.xlt };
         let lim = EXT_LIMIT - self.l_extent;
-        let ninf = neg_inf::<T>();
-        let outside = |v: T| {
-            let a = v.to_f64().abs();
-            v != ninf && (a.is_nan() || a > lim)
-        };
-        if x.as_slice().iter().any(|&v| outside(v)) {
+        let outside = |v: f64| v != f64::NEG_INFINITY && (v.is_nan() || v.abs() > lim);
+        if x.iter().any(|&v| outside(v)) {
             self.apply_plain(x, out, rows);
             return;
         }
         let pt = self.p * ntasks;
         let mut src = Ext { y: Vec::with_capacity(pt), m: Vec::with_capacity(pt) };
-        for &v in x.as_slice() {
+        for &v in &x {
             let (y, m) = to_ext(v);
             src.y.push(y);
             src.m.push(m);
         }
-        let mut dst = Ext { y: vec![T::zero(); pt], m: vec![0; pt] };
-        let mut work = Work { e: vec![T::zero(); pt], top: Vec::new() };
+        let mut dst = Ext { y: vec![0.0; pt], m: vec![0; pt] };
+        let mut work = Work { e: vec![0.0; pt], top: Vec::new() };
         for a in 0..self.shape.len() {
             let axis = Axis { ntasks, shape: &self.shape, a, mat: &mats[a], mat_t: &mats_t[a] };
             ext_axis(&src, &mut dst, &axis, &ext_rows[a], &mut work);
             std::mem::swap(&mut src, &mut dst);
         }
-        for ((o, &y), &m) in out.as_mut_slice().iter_mut().zip(&src.y).zip(&src.m) {
-            *o = from_ext(y, m);
+        for ((o, &y), &m) in out.iter_mut().zip(&src.y).zip(&src.m) {
+            *o = T::of_f64(from_ext(y, m));
         }
     }
 
     /// The two-pass log-sum-exp on every output, axis by axis (for inputs outside the range of
     /// the `y · 2^m` form).
-    fn apply_plain(&self, x: &DMatrix<T>, out: &mut DMatrix<T>, rows: &[DMatrix<T>]) {
-        let d = self.shape.len();
-        let mut src: Vec<T> = x.as_slice().to_vec();
-        let mut scratch = vec![T::zero(); src.len()];
+    fn apply_plain(&self, mut src: Vec<f64>, out: &mut [T], rows: &[DMatrix<f64>]) {
+        let mut dst = vec![0.0; src.len()];
         for (a, rows) in rows.iter().enumerate() {
-            let dst: &mut [T] = if a == d - 1 { out.as_mut_slice() } else { &mut scratch };
             let (_, n, inner) = axis_split(&self.shape, a);
             for (sb, db) in src.chunks_exact(n * inner).zip(dst.chunks_exact_mut(n * inner)) {
                 for (i, di) in db.chunks_exact_mut(inner).enumerate() {
@@ -117,9 +122,10 @@ impl<T: Scalar> LogSeparableKernel<T> {
                     }
                 }
             }
-            if a != d - 1 {
-                std::mem::swap(&mut src, &mut scratch);
-            }
+            std::mem::swap(&mut src, &mut dst);
+        }
+        for (o, &v) in out.iter_mut().zip(&src) {
+            *o = T::of_f64(v);
         }
     }
 }

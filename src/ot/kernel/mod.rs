@@ -58,7 +58,8 @@
 //!
 //! Cost: an output more than about `ln(ε_mach / (n · min_positive)) ≈ 672 − ln n` (f64) or
 //! `71 − ln n` (f32) below the maximum of its line falls back and costs O(n), a sum over its
-//! line (the dense kernel visits only the finite inputs of the column when they are few).
+//! line (the dense kernel visits only the finite inputs of the column when they are few). The
+//! separable kernel computes in f64 for either precision, so the f64 figure applies to it.
 //! Every other output costs what the scaling domain costs, plus one exponential per input and
 //! one logarithm per output.
 
