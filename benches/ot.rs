@@ -7,7 +7,6 @@
 //!   Problems: p = 576 (24 × 24 grid, T = 3) and p = 2562 (1-D grid, squared Euclidean, T = 8).
 //!   A strategy that fails on a problem (typed error, e.g. the scaling domain in f32 or the
 //!   truncated kernel refusing an uncertified output) is skipped with a message on stderr.
-//!   LogDense at p = 2562 is skipped (seconds per sweep: too slow for a few-minute bench).
 //! * `kernel/...`: one kernel application (`apply`, `apply_t` for the transpose) per strategy,
 //!   on the same problems, with two kinds of input: `broad` (the logarithms of the broad inputs
 //!   above) and `sparse` (the log-scalings after 3 log-domain sweeps from 4-sparse inputs, as
@@ -120,9 +119,6 @@ fn sweeps_for<T: Scalar>(c: &mut Criterion) {
         group.sample_size(10).warm_up_time(Duration::from_millis(300));
         group.measurement_time(Duration::from_secs(2));
         for s in KernelStrategy::ALL {
-            if s == KernelStrategy::LogDense && metric.n_features() > 1000 {
-                continue;
-            }
             let solver = match UnbalancedBarycenter::new(&metric, eps, gamma, s) {
                 Ok(x) => x,
                 Err(e) => {

@@ -3,8 +3,8 @@
 use nalgebra::DMatrix;
 
 use super::{
-    exp_or_zero, lse_by, lse_pairs, neg_inf, neg_over_eps, shifted_floor, shifted_ok, Domain,
-    Kernel,
+    exp_or_zero, lse_by, lse_pairs, max_of, neg_inf, neg_over_eps, shifted_floor, shifted_ok,
+    Domain, Kernel,
 };
 use crate::scalar::Scalar;
 
@@ -75,7 +75,7 @@ impl<T: Scalar> LogDenseKernel<T> {
         let mut e = DMatrix::zeros(p, nt);
         for (t, s) in shift.iter_mut().enumerate() {
             let xt = x.column(t);
-            *s = xt.iter().fold(ninf, |m, &v| m.max(v));
+            *s = max_of(xt.as_slice());
             if *s != ninf {
                 for (ej, &v) in e.column_mut(t).iter_mut().zip(xt.iter()) {
                     *ej = exp_or_zero(v - *s, ln_min);

@@ -28,33 +28,38 @@
 //! s = max_k x_k,   e_k = exp(x_k − s) ∈ [0, 1],   S_i = Σ_k K_ik e_k,   out_i = s + ln S_i
 //! ```
 //!
-//! with `K = exp(−M/ε)` precomputed: one exponential per input and one logarithm per output,
-//! the sums `S` being plain (gemm) products as in the scaling domain. `x_k = −∞` gives
-//! `e_k = 0`; a line whose inputs are all `−∞` (`s = −∞`) gives `−∞` outputs, never NaN. An
-//! `e_k` below `min_positive` is set to 0 directly (within the underflow error below).
+//! with `K = exp(−M/ε)` precomputed, the sums `S` being plain (gemm) products as in the
+//! scaling domain: one exponential per input and one logarithm per output instead of one
+//! exponential per term. `x_k = −∞` gives `e_k = 0`; a line whose inputs are all `−∞`
+//! (`s = −∞`) gives `−∞` outputs, never NaN. An `e_k` below `min_positive` is set to 0
+//! directly (within the underflow error below). The separable kernel shifts by a power of two
+//! instead of `s` itself, which keeps the shifts exact between axes (see its documentation).
 //!
 //! Every `K_ik`, `e_k` and product is non-negative, so `S_i` has no cancellation: computed
 //! terms carry relative rounding errors, and the sum a relative error growing at most linearly
 //! with the number of terms, as any sum of non-negative numbers. The one way to lose accuracy
 //! is underflow: a `K_ik` (where `M_ik/ε` is large), an `e_k` (far below the line maximum) or a
 //! product below `min_positive` is rounded to a subnormal or to 0, an absolute error below
-//! `min_positive` per factor, so at most `3 n · min_positive` over the `n` terms of a sum even
-//! if subnormals are flushed to zero. Hence the **fallback rule**: `S_i` is accepted when it is
-//! finite and
+//! `min_positive` per factor. With `K_ik ≤ 1` and `e_k < 2` that is at most `4 min_positive`
+//! per term and `4 n · min_positive` over the `n` terms of a sum, even if subnormals are
+//! flushed to zero. Hence the **fallback rule**: `S_i` is accepted when it is finite and
 //!
 //! ```text
 //! S_i ≥ n · min_positive / ε_mach          (f64: n · 1.0e-292, f32: n · 9.9e-32)
 //! ```
 //!
-//! where the underflow error is at most `3 ε_mach` relative (with gradual underflow, at most
-//! `3 ε_mach²`). Otherwise (or if `s` is `+∞` or NaN) output `i` of that line is recomputed
-//! alone by the exact two-pass log-sum-exp over the stored `−M/ε`: its maximum term, then the
-//! shifted sum, skipping terms below `lse_cutoff`. This assumes `M ≥ 0` (so `K_ik ≤ 1`), which
-//! [`build_kernel`] checks; a larger `S` that overflows is not finite and falls back too.
+//! where the underflow error is at most `4 ε_mach` relative (with gradual underflow, at most
+//! `4 ε_mach²`). Otherwise (or if `s` is `+∞` or NaN) output `i` of that line is recomputed
+//! alone, exactly: by the two-pass log-sum-exp over the stored `−M/ε` (its maximum term, then
+//! the shifted sum, skipping terms below `lse_cutoff`) in the dense kernel, by the same sum
+//! with exponents held apart from the mantissas in the separable kernel. This assumes `M ≥ 0`
+//! (so `K_ik ≤ 1`), which [`build_kernel`] checks; a larger `S` that overflows is not finite
+//! and falls back too.
 //!
 //! Cost: an output more than about `ln(ε_mach / (n · min_positive)) ≈ 672 − ln n` (f64) or
-//! `71 − ln n` (f32) below the maximum of its line falls back and costs O(n), the exact
-//! log-sum-exp over its line (the dense kernel visits only the finite inputs of the column).
+//! `71 − ln n` (f32) below the maximum of its line falls back and costs O(n), a sum over its
+//! line (the dense kernel visits only the finite inputs of the column when they are few). The
+//! separable kernel computes in f64 for either precision, so the f64 figure applies to it.
 //! Every other output costs what the scaling domain costs, plus one exponential per input and
 //! one logarithm per output.
 
@@ -220,6 +225,23 @@ pub(crate) fn lse_by<T: Scalar>(n: usize, term: impl Fn(usize) -> T) -> T {
         }
     }
     finish_lse(m, sum)
+}
+
+/// The largest element of `v` (`−∞` if empty; NaN elements are ignored), with four
+/// independent running maxima and comparisons instead of `max`, so that it vectorises.
+pub(crate) fn max_of<T: Scalar>(v: &[T]) -> T {
+    let ninf = neg_inf::<T>();
+    let mut mx = [ninf; 4];
+    let chunks = v.chunks_exact(4);
+    for &x in chunks.remainder() {
+        mx[0] = if x > mx[0] { x } else { mx[0] };
+    }
+    for c in chunks {
+        for j in 0..4 {
+            mx[j] = if c[j] > mx[j] { c[j] } else { mx[j] };
+        }
+    }
+    mx[0].max(mx[1]).max(mx[2].max(mx[3]))
 }
 
 /// [`lse_by`] for the terms `l[k] + x[k]` of two slices of equal length, written so that the
@@ -395,6 +417,206 @@ mod tests {
                 assert!(b.iter().all(|v| !v.is_nan()));
             }
         }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Shifted scaling against the plain two-pass log-sum-exp on adversarial inputs.
+
+    /// Deterministic pseudo-random numbers in [0, 1).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// The log kernel `L` as the kernels hold it (computed in `T`), widened to f64 and summed
+    /// over the axes in f64 for a grid: the exact `L` the kernel applies.
+    fn exact_l<T: Scalar>(metric: &GroundMetric<T>, eps: T) -> DMatrix<f64> {
+        match metric {
+            GroundMetric::Dense(m) => neg_over_eps(m, eps).map(|v| v.to_f64()),
+            GroundMetric::Grid(g) => {
+                let ls: Vec<DMatrix<f64>> =
+                    g.factors.iter().map(|f| neg_over_eps(f, eps).map(|v| v.to_f64())).collect();
+                let p = g.n_features();
+                let index = |mut f: usize| {
+                    let mut idx = vec![0; g.shape.len()];
+                    for a in (0..g.shape.len()).rev() {
+                        idx[a] = f % g.shape[a];
+                        f /= g.shape[a];
+                    }
+                    idx
+                };
+                DMatrix::from_fn(p, p, |i, k| {
+                    let (ii, kk) = (index(i), index(k));
+                    (0..ls.len()).map(|a| ls[a][(ii[a], kk[a])]).sum()
+                })
+            }
+        }
+    }
+
+    /// Checks `apply` and `apply_transpose` of `kernel` against the two-pass log-sum-exp in f64
+    /// over the exact `L`: equal `−∞` pattern, no NaN, and `|out − ref| ≤ C ε_T scale` with
+    /// `scale = 1 + |ref| + max |x_k| + max |L_ik|` over the finite terms of the output: the
+    /// terms `L_ik + x_k` themselves are only known to rounding at that scale (in `T`, both for
+    /// the kernels and for the two-pass evaluation in `T`). Returns the largest error in units
+    /// of `ε_T scale`.
+    fn check_against_lse<T: Scalar>(
+        kernel: &dyn Kernel<T>,
+        l: &DMatrix<f64>,
+        x: &DMatrix<T>,
+        what: &str,
+    ) -> f64 {
+        let (p, nt) = x.shape();
+        let xf = x.map(|v| v.to_f64());
+        let mut worst = 0.0f64;
+        for transpose in [false, true] {
+            let mut out = DMatrix::from_element(p, nt, T::of_f64(f64::NAN));
+            if transpose {
+                kernel.apply_transpose(x, &mut out);
+            } else {
+                kernel.apply(x, &mut out);
+            }
+            for t in 0..nt {
+                for i in 0..p {
+                    let lik = |k: usize| if transpose { l[(k, i)] } else { l[(i, k)] };
+                    let reference = lse_by(p, |k| lik(k) + xf[(k, t)]);
+                    let got = out[(i, t)].to_f64();
+                    let at = format!("{what} transpose={transpose} ({i}, {t})");
+                    assert!(!got.is_nan(), "{at}: NaN");
+                    if reference == f64::NEG_INFINITY {
+                        assert_eq!(got, f64::NEG_INFINITY, "{at}");
+                        continue;
+                    }
+                    let mut scale = 1.0 + reference.abs();
+                    let (mut mx, mut ml) = (0.0f64, 0.0f64);
+                    for k in (0..p).filter(|&k| xf[(k, t)].is_finite()) {
+                        mx = mx.max(xf[(k, t)].abs());
+                        ml = ml.max(lik(k).abs());
+                    }
+                    scale += mx + ml;
+                    let err = (got - reference).abs() / (T::epsilon_machine().to_f64() * scale);
+                    assert!(err <= 8.0, "{at}: {got} vs {reference} ({err:.2} ulps of {scale:e})");
+                    worst = worst.max(err);
+                }
+            }
+        }
+        worst
+    }
+
+    /// Inputs uniform in `[−range, range]`, a fraction `holes` of them `−∞`; column 1 all `−∞`
+    /// and column 2 with a single finite entry (when there are that many columns).
+    fn wild_inputs<T: Scalar>(
+        p: usize,
+        nt: usize,
+        range: f64,
+        holes: f64,
+        seed: u64,
+    ) -> DMatrix<T> {
+        let mut rng = Lcg(seed);
+        let mut x = DMatrix::from_fn(p, nt, |_, _| {
+            let (u, v) = (rng.next(), rng.next());
+            T::of_f64(if u < holes { f64::NEG_INFINITY } else { range * (2.0 * v - 1.0) })
+        });
+        if nt > 1 {
+            x.column_mut(1).fill(neg_inf());
+        }
+        if nt > 2 {
+            x.column_mut(2).fill(neg_inf());
+            x[(p / 3, 2)] = T::of_f64(range / 3.0);
+        }
+        x
+    }
+
+    /// A non-symmetric grid metric on `shape` (one axis of length 1 included by callers):
+    /// factor `a` is `c + (1 + a/3)(i − k)² (+0.2 if i < k)`, diagonal included.
+    fn wild_grid<T: Scalar>(shape: &[usize], c: f64) -> GroundMetric<T> {
+        let factors = shape
+            .iter()
+            .enumerate()
+            .map(|(a, &n)| {
+                DMatrix::from_fn(n, n, |i, k| {
+                    let d = i as f64 - k as f64;
+                    T::of_f64(c + d * d * (1.0 + a as f64 / 3.0) + if i < k { 0.2 } else { 0.0 })
+                })
+            })
+            .collect();
+        GroundMetric::grid(shape, factors).unwrap()
+    }
+
+    /// Both log kernels (and, for a grid, the log-dense kernel of its dense form) against the
+    /// two-pass log-sum-exp: `range` of the inputs, `c` added to every metric entry (large `c`:
+    /// every `exp(L)` underflows and every output falls back), ε.
+    fn adversarial_case<T: Scalar>(shape: &[usize], c: f64, eps: f64, range: f64, seed: u64) {
+        let grid = wild_grid::<T>(shape, c);
+        let dense = GroundMetric::Dense(grid.to_dense());
+        let eps = T::of_f64(eps);
+        let p = grid.n_features();
+        for holes in [0.0, 0.3, 0.9] {
+            let x = wild_inputs::<T>(p, 4, range, holes, seed);
+            let what = format!("{} shape {shape:?} c {c} range {range} holes {holes}", T::NAME);
+            let sep = LogSeparableKernel::new(
+                match &grid {
+                    GroundMetric::Grid(g) => g,
+                    GroundMetric::Dense(_) => unreachable!(),
+                },
+                eps,
+            );
+            check_against_lse(&sep, &exact_l(&grid, eps), &x, &format!("log-separable {what}"));
+            let GroundMetric::Dense(m) = &dense else { unreachable!() };
+            let ld = LogDenseKernel::new(m, eps);
+            check_against_lse(&ld, &exact_l(&dense, eps), &x, &format!("log-dense {what}"));
+        }
+    }
+
+    #[test]
+    fn shifted_scaling_matches_two_pass_lse_f64() {
+        // Huge dynamic range of the inputs and of L (ε small): many fallbacks.
+        adversarial_case::<f64>(&[5, 1, 7], 0.0, 0.01, 3000.0, 11);
+        // Moderate values: (almost) no fallback.
+        adversarial_case::<f64>(&[4, 6], 0.0, 2.0, 3.0, 12);
+        // Every exp(L) underflows (M ≥ 900, ε = 1): every output falls back.
+        adversarial_case::<f64>(&[3, 5], 900.0, 1.0, 50.0, 13);
+        // Inputs near the end of the y·2^m range, and beyond it (plain path).
+        adversarial_case::<f64>(&[6, 4], 0.0, 0.05, 5e7, 14);
+        adversarial_case::<f64>(&[6, 4], 0.0, 0.05, 1e9, 15);
+    }
+
+    #[test]
+    fn shifted_scaling_matches_two_pass_lse_f32() {
+        adversarial_case::<f32>(&[5, 1, 7], 0.0, 0.01, 3000.0, 21);
+        adversarial_case::<f32>(&[4, 6], 0.0, 2.0, 3.0, 22);
+        adversarial_case::<f32>(&[3, 5], 0.0, 0.3, 200.0, 23);
+        adversarial_case::<f32>(&[3, 5], 120.0, 1.0, 50.0, 24);
+        adversarial_case::<f32>(&[6, 4], 0.0, 0.05, 1e9, 25);
+    }
+
+    #[test]
+    fn log_dense_non_symmetric_metric_matches_two_pass_lse() {
+        // A dense metric that is not symmetric: both directions read their own rows.
+        for seed in [31u64, 32] {
+            let mut rng = Lcg(seed);
+            let p = 37;
+            let m = DMatrix::from_fn(p, p, |i, k| {
+                let d = i as f64 - k as f64;
+                d * d + 40.0 * rng.next()
+            });
+            let metric = GroundMetric::Dense(m.clone());
+            let x = wild_inputs::<f64>(p, 3, 800.0, 0.2, seed);
+            let k = LogDenseKernel::new(&m, 0.02);
+            check_against_lse(&k, &exact_l(&metric, 0.02), &x, "non-symmetric");
+        }
+    }
+
+    #[test]
+    fn shifted_floor_values() {
+        // n · min_positive / ε_mach: about n · 1.0e-292 in f64 and n · 9.9e-32 in f32.
+        let f64_floor = shifted_floor::<f64>(1);
+        assert!((f64_floor / 1.0020841800044864e-292 - 1.0).abs() < 1e-12, "{f64_floor:e}");
+        let f32_floor = shifted_floor::<f32>(10);
+        assert!((f32_floor / 9.860761e-31 - 1.0).abs() < 1e-5, "{f32_floor:e}");
     }
 
     #[test]
