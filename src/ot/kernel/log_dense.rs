@@ -17,8 +17,9 @@ const MIN_GEMM_COLS: usize = 6;
 /// `s = max_j x_j`, `e_j = exp(x_j − s)`, then `out = s + ln(K e)` with `K = exp(L)`, one
 /// matrix product for all tasks (`Kᵀ e` is computed as `(eᵀ K)ᵀ`). An output whose sum falls
 /// below `p · min_positive / ε_mach` (or is not finite) is recomputed alone by the exact
-/// two-pass log-sum-exp over the finite inputs of its column, reading its row of `L` (a column
-/// of the stored `Lᵀ`, which is `L` itself when `M` is symmetric) or, for `Kᵀ`, its column.
+/// two-pass log-sum-exp over its column (over the finite inputs only when they are few),
+/// reading its row of `L` (a column of the stored `Lᵀ`, which is `L` itself when `M` is
+/// symmetric) or, for `Kᵀ`, its column of `L`.
 ///
 /// Memory: `K` and `L`, plus `Lᵀ` when `M` is not symmetric (2 or 3 p × p matrices).
 #[derive(Clone, Debug)]
@@ -75,9 +76,10 @@ impl<T: Scalar> LogDenseKernel<T> {
         let mut e = DMatrix::zeros(p, nt);
         for (t, s) in shift.iter_mut().enumerate() {
             let xt = x.column(t);
-            *s = max_of(xt.as_slice());
+            let xt = xt.as_slice();
+            *s = max_of(xt);
             if *s != ninf {
-                for (ej, &v) in e.column_mut(t).iter_mut().zip(xt.iter()) {
+                for (ej, &v) in e.column_mut(t).as_mut_slice().iter_mut().zip(xt) {
                     *ej = exp_or_zero(v - *s, ln_min);
                 }
             }
