@@ -638,16 +638,20 @@ fn fault_d_zero_task_small_eps_and_f32() {
             .unwrap();
         for s in [KernelStrategy::LogDense, KernelStrategy::LogSeparable, KernelStrategy::Auto] {
             // In f32 the log-scalings reach ~1e3 at ε = 1e-3, so rounding alone moves the
-            // relative change by ~5e-5 per sweep: tol 1e-4 is what f32 can certify there.
-            let tol = if eps < 0.01 { 1e-4 } else { 1e-6 };
+            // per-sweep relative change by 1e-4 to 3e-4, while one sweep contracts the error
+            // only by γ/(γ+ε) ≈ 0.998: no tolerance on that change certifies 1e-3 there (a
+            // stop on rounding noise left 2.2e-3). So at ε = 1e-3 f32 runs a fixed 3,000
+            // sweeps (the f64 reference is solved to 1e-13) and only the result is checked.
+            let (tol, sweeps) = if eps < 0.01 { (0.0, 3_000) } else { (1e-6, 20_000) };
             let out = UnbalancedBarycenter::new(&m32, eps as f32, gamma as f32, s)
                 .unwrap()
-                .solve(&theta.map(|x| x as f32), None, tol, 20_000)
+                .solve(&theta.map(|x| x as f32), None, tol, sweeps)
                 .unwrap();
-            assert!(out.converged, "{s:?} eps {eps}");
+            assert!(out.converged || tol == 0.0, "{s:?} eps {eps}");
             assert!(out.objective.is_finite());
             assert!(out.barycenter.iter().chain(out.marginals.iter()).all(|x| x.is_finite()));
             let d = rel_max_diff(&col(&out.barycenter.map(f64::from)), &col(&reference.barycenter));
+            eprintln!("{s:?} eps {eps}: f32 vs f64 {d:e} after {} sweeps", out.iterations);
             assert!(d < 1e-3, "{s:?} eps {eps}: {d:e}");
         }
     }
