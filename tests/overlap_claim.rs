@@ -41,7 +41,7 @@ fn catalog() -> CatalogOptions<f64> {
 fn mtw_beats_independent_lasso_at_half_overlap() {
     let sim = OverlapSimulator::new(OverlapConfig::default()).unwrap();
     let catalog = catalog();
-    let mut mean = |kind: ModelKind| {
+    let mean = |kind: ModelKind| {
         let mut total = 0.0;
         for trial in 0..TRIALS {
             let data = sim.trial::<f64>(SEED, Design::Blur, 0.5, trial).unwrap();
