@@ -438,3 +438,15 @@ fn sequential_runs_follow_key_order_and_comparisons_skip_machine_dependent_colum
     assert!(text.starts_with("g,x,trial,model,v,note,trial_rows\ng,0.5,0,m,0,,1\n"), "{text}");
     assert!(mtw::study::comparable_trials(tempfile::tempdir().unwrap().path()).is_err());
 }
+
+#[test]
+fn a_rerun_with_nothing_to_do_keeps_the_run_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = toy_config(2);
+    let first = run(&config, dir.path(), &RunOptions::default(), 2).unwrap();
+    assert!(first.complete);
+    let record = read(dir.path().join("run.json"));
+    let again = run(&config, dir.path(), &RunOptions::default(), 1).unwrap();
+    assert_eq!((again.trials_run, again.complete), (0, true));
+    assert_eq!(read(dir.path().join("run.json")), record, "the no-op rerun rewrote run.json");
+}

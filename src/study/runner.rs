@@ -167,7 +167,12 @@ where
         complete: false,
         shards_complete: Vec::new(),
     };
-    write_atomic(&run_path, info.to_json().as_bytes())?;
+    // A rerun with nothing left to compute keeps the record of the run that computed the rows
+    // (its commit, times and wall time) instead of replacing it with a no-op's.
+    let keep_record = pending.is_empty() && RunInfo::read(&run_path).is_ok_and(|r| r.complete);
+    if !keep_record {
+        write_atomic(&run_path, info.to_json().as_bytes())?;
+    }
     let writer = TrialWriter::open(&trials_path, layout)?;
     let bar = trial_bar(mine.len(), done.len(), options.progress);
     let new_rows: Mutex<Vec<Row>> = Mutex::new(Vec::new());
@@ -242,7 +247,9 @@ where
         let label = shard.map_or_else(|| "0/1".to_string(), |s| s.to_string());
         info.shards_complete = vec![label];
     }
-    write_atomic(&run_path, info.to_json().as_bytes())?;
+    if !(keep_record && complete) {
+        write_atomic(&run_path, info.to_json().as_bytes())?;
+    }
     Ok(RunOutcome {
         rows,
         trials_run: pending.len(),
