@@ -60,7 +60,8 @@ use mtw::{Error, Result};
 #[derive(Parser, Debug)]
 #[command(about = "Kernel strategy study: time, memory, accuracy of the barycenter kernels")]
 pub struct Args {
-    /// A few seconds: small grids, one ε, short time budgets (used by the integration test).
+    /// A few seconds: 6×6 and 8×8 grids at ε = 1/p, an ε sweep over 1e-2 and 1e-3 on 8×8, T = 3,
+    /// short time budgets (used by the integration test).
     #[arg(long)]
     quick: bool,
     /// Output folder.
