@@ -159,3 +159,17 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         assert!(!Path::new(&out).join("coef.npy").exists());
     }
 }
+
+#[test]
+fn barycenter_names_a_bad_entry_in_the_files_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = vec![1.0; 2 * 6];
+    a[5] = f64::NAN; // numpy A[0, 5]
+    npy::write(&dir.path().join("A.npy"), &[2, 6], &a).unwrap();
+    let (input, out) = (path(dir.path(), "A.npy"), path(dir.path(), "bary"));
+    let args = ["barycenter", "--inputs", &input, "--grid", "6", "--out", &out];
+    let result = mtw(&args);
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("A.npy") && stderr.contains("(0, 5)"), "{stderr}");
+}

@@ -24,8 +24,11 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     let metric = inputs::metric::<T>(&args.ot)?;
     let (epsilon, gamma) = inputs::epsilon_gamma(&args.ot, &metric)?;
     let array = npy::read(&args.inputs)?;
-    // A.npy is T×p; the solver takes one input per column (p×T).
-    let inputs = array.to_matrix::<T>(&args.inputs, "the inputs")?.transpose();
+    // A.npy is T×p; the solver takes one input per column (p×T). Values are checked in the
+    // file's (task, feature) order first, so error messages name entries as numpy does.
+    let by_task = array.to_matrix::<T>(&args.inputs, "the inputs")?;
+    mtw::validate::nonnegative_matrix("A.npy", &by_task)?;
+    let inputs = by_task.transpose();
     let tol = args.tol.map_or_else(T::default_tol, T::of_f64);
     mtw::validate::positive("tol", tol)?;
     let solver = UnbalancedBarycenter::new(&metric, epsilon, gamma, args.ot.kernel.into())?;
