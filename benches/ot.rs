@@ -22,17 +22,14 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mtw::model::mtw::{lambda_max, Mtw, MtwParams};
-use mtw::model::{Estimator, Problem};
+use mtw::model::Estimator;
 use mtw::ot::defaults::PAPER_TAU;
 use mtw::ot::{
     build_kernel, default_epsilon, gamma_from_tau, Domain, GroundMetric, KernelStrategy,
     UnbalancedBarycenter,
 };
 use mtw::Scalar;
-use nalgebra::{DMatrix, DVector};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
+use nalgebra::DMatrix;
 
 /// Broad, strictly positive inputs: a floor plus one Gaussian bump per task.
 fn inputs<T: Scalar>(p: usize, nt: usize, coords: impl Fn(usize) -> (f64, f64)) -> DMatrix<T> {
@@ -145,31 +142,8 @@ fn sweeps(c: &mut Criterion) {
     sweeps_for::<f32>(c);
 }
 
-/// The paper's synthetic size: p = 576 (24 × 24 grid), n = 36, T = 3, Gaussian designs and
-/// sparse non-negative coefficients on overlapping supports.
-fn mtw_problem() -> (Problem<f64>, GroundMetric<f64>) {
-    let (w, n, nt) = (24usize, 36usize, 3usize);
-    let p = w * w;
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let mut designs = Vec::new();
-    let mut targets = Vec::new();
-    for _ in 0..nt {
-        let x = DMatrix::from_fn(n, p, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let mut coef = DVector::zeros(p);
-        for _ in 0..3 {
-            let j = rng.gen_range(0..p);
-            coef[j] = 1.0 + rng.gen::<f64>();
-        }
-        let noise = DVector::from_fn(n, |_, _| 0.1 * rng.sample::<f64, _>(StandardNormal));
-        targets.push(&x * coef + noise);
-        designs.push(x);
-    }
-    let metric = GroundMetric::grid_squared_euclidean(&[w, w]).unwrap();
-    (Problem::new(designs, targets).unwrap(), metric.normalized_by_median().unwrap())
-}
-
 fn mtw_fits(c: &mut Criterion) {
-    let (problem, metric) = mtw_problem();
+    let (problem, metric) = mtw::sim::benchmark::paper_size_problem().unwrap();
     let eps = default_epsilon(&metric);
     let gamma = gamma_from_tau(&metric, PAPER_TAU).unwrap();
     let lmax = lambda_max(&problem, true);

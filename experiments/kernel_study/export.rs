@@ -10,14 +10,10 @@ use std::path::Path;
 
 use mtw::io::npy;
 use mtw::model::mtw::lambda_max;
-use mtw::model::Problem;
 use mtw::ot::defaults::PAPER_TAU;
 use mtw::ot::{default_epsilon, gamma_from_tau, GroundMetric};
 use mtw::{Error, Result};
-use nalgebra::{DMatrix, DVector};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
+use nalgebra::DMatrix;
 
 use crate::run::{images, metric, Plan};
 
@@ -32,27 +28,6 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| Error::format(path, e.to_string()))?;
     mtw::io::atomic::write_atomic(path, text.as_bytes())
-}
-
-/// The paper's synthetic MTW size: p = 576 (24 × 24), n = 36, T = 3; Gaussian designs, three
-/// non-negative sources per task, noise 0.1.
-pub fn mtw_problem() -> Result<(Problem<f64>, GroundMetric<f64>)> {
-    let (w, n, nt) = (24usize, 36usize, 3usize);
-    let p = w * w;
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for _ in 0..nt {
-        let x = DMatrix::from_fn(n, p, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let mut coef = DVector::zeros(p);
-        for _ in 0..3 {
-            let j = rng.gen_range(0..p);
-            coef[j] = 1.0 + rng.gen::<f64>();
-        }
-        let noise = DVector::from_fn(n, |_, _| 0.1 * rng.sample::<f64, _>(StandardNormal));
-        ys.push(&x * coef + noise);
-        xs.push(x);
-    }
-    Ok((Problem::new(xs, ys)?, metric::<f64>(w)?))
 }
 
 /// Writes every barycenter problem of the plan (at ε = 1/p) and the MTW problem.
@@ -71,7 +46,7 @@ pub fn write_problems(dir: &Path, plan: &Plan) -> Result<()> {
             write_json(&sub.join("params.json"), &params)?;
         }
     }
-    let (problem, m) = mtw_problem()?;
+    let (problem, m) = mtw::sim::benchmark::paper_size_problem()?;
     let sub = dir.join("mtw_p576");
     std::fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
     let nt = problem.n_tasks();

@@ -1,5 +1,6 @@
 //! Simulators of the synthetic studies.
 
+pub mod benchmark;
 pub mod blur;
 pub mod grid_gaussian;
 pub mod meg;
