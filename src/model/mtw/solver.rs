@@ -226,8 +226,9 @@ fn log_parts<T: Scalar>(tasks: &[TaskState<T>], col_norms: &[DVector<T>]) -> Vec
     z
 }
 
-/// Appends the finite entries of the Sinkhorn states' `log v` (the state a barycenter solve
-/// starts from) to `z`.
+/// Appends every entry of the Sinkhorn states' `log v` (the state a barycenter solve starts
+/// from) to `z`; [`extrapolated_states`] keeps the old value wherever the extrapolation is not
+/// finite.
 fn push_potentials<T: Scalar>(
     z: &mut Vec<f64>,
     states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
