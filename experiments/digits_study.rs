@@ -42,7 +42,7 @@ use digits::outputs::{write_error_chart, write_tables, Coefficients, GROUP};
 use digits::trial::run_trial;
 
 fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(true) => {}

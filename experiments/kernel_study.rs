@@ -76,7 +76,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// Seconds allowed per solve (a solve stopped by it is reported "out of time"; its
-    /// iterations and error then depend on the machine) [default: 30; --quick: 0.3].
+    /// iterations and error then depend on the machine) [default: 5; --quick: 0.3].
     #[arg(long)]
     time_budget_s: Option<f64>,
     /// Also write the problems as .npy files to this folder.

@@ -53,7 +53,7 @@ pub fn run_trial<T: Scalar, R: Rng + ?Sized>(
             Err(e) => {
                 // A failed model is recorded as missing (NaN) with the reason, so that the
                 // other models' results of the split are kept.
-                log::warn!("{name} failed at n = {n}: {e}");
+                eprintln!("digits_study: {name} failed at n = {n} (recorded as missing): {e}");
                 let missing: Vec<(&str, f64)> = METRICS.iter().map(|&m| (m, f64::NAN)).collect();
                 out.measurements.extend(measure(name, &missing, &e.to_string()));
             }

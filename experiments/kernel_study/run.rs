@@ -65,7 +65,7 @@ impl Plan {
                 sweep_sides: vec![16, 24],
                 sweep_eps: vec![1e-3, 3e-4, 1e-4],
                 memory_budget,
-                time_budget: time_budget.unwrap_or(30.0),
+                time_budget: time_budget.unwrap_or(5.0),
                 max_iter: 100_000,
                 tol: 1e-8,
             }

@@ -390,7 +390,8 @@ impl<T: Scalar> UnbalancedBarycenter<T> {
 
     fn switch_or_fail(&self, fail: Failure, in_log: &mut bool) -> Result<()> {
         if self.strategy == KernelStrategy::Auto && self.log.is_some() {
-            log::warn!(
+            // The automatic strategy's designed fallback, reported on the fit: information only.
+            log::info!(
                 "unbalanced barycenter (epsilon = {}, gamma = {}): {}; switching to the log domain",
                 self.epsilon,
                 self.gamma,
