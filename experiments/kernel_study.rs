@@ -41,6 +41,8 @@
 mod charts;
 #[path = "kernel_study/export.rs"]
 mod export;
+#[path = "kernel_study/fits.rs"]
+mod fits;
 #[path = "kernel_study/records.rs"]
 mod records;
 #[path = "kernel_study/run.rs"]
@@ -94,6 +96,10 @@ pub struct Args {
     /// Rewrite runs.csv, summary.csv and the charts from the recorded trials.
     #[arg(long)]
     plot_only: bool,
+    /// Instead of the barycenters: full MTW fits per strategy and precision at the overlap
+    /// study's size (p = 576) and the MEG study's (p = 2562), into `OUT/mtw_fits/`.
+    #[arg(long)]
+    mtw_fits: bool,
 }
 
 /// Everything that determines the rows (the study's fingerprint): the plan and the fixed
@@ -131,6 +137,9 @@ fn real_main(args: &Args) -> Result<bool> {
             args.memory_budget_mb,
             "must be finite and > 0",
         ));
+    }
+    if args.mtw_fits {
+        return run_fits(args);
     }
     let plan = run::Plan::new(args.quick, args.memory_budget_mb, args.time_budget_s);
     let config = Config {
@@ -192,6 +201,60 @@ fn real_main(args: &Args) -> Result<bool> {
         );
         Ok(outcome.complete)
     })
+}
+
+/// The full MTW fits (`--mtw-fits`): one trial per problem, run one after another, resumable
+/// like the barycenter study; `trials.csv`, `summary.csv` and `run.json` in `OUT/mtw_fits/`.
+fn run_fits(args: &Args) -> Result<bool> {
+    if args.merge || args.plot_only || args.shard.is_some() || args.export.is_some() {
+        return Err(Error::parameter(
+            "mtw-fits",
+            "set",
+            "runs whole (no --shard, --merge, --plot-only or --export)",
+        ));
+    }
+    #[derive(Serialize)]
+    struct FitsConfig {
+        problems: Vec<fits::FitProblem>,
+        penalties: &'static str,
+        tol: &'static str,
+    }
+    let problems = fits::plan(args.quick);
+    let config = FitsConfig {
+        problems: problems.clone(),
+        penalties: "mu = lambda = lambda_max / 10",
+        tol: "max(1e-6, the precision's floor)",
+    };
+    let study = Study::new("kernel_study_mtw_fits", &config, 0)?.with_layout(fits::layout());
+    let keys: Vec<TrialKey> = problems.iter().map(fits::key).collect();
+    let out = args.out.join("mtw_fits");
+    let options =
+        RunOptions { overwrite: args.overwrite, sequential: true, ..RunOptions::default() };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| Error::parameter("threads", args.threads, &format!("thread pool: {e}")))?;
+    let timer = Instant::now();
+    let outcome = pool.install(|| {
+        run_trials(&study, &out, &options, &keys, |key, _rng| {
+            let problem = problems
+                .iter()
+                .find(|p| p.name == key.group)
+                .ok_or_else(|| Error::parameter("problem", &key.group, "not in the plan"))?;
+            fits::run_problem(problem)
+        })
+    })?;
+    for failure in &outcome.failures {
+        eprintln!("kernel_study: problem {} failed: {}", failure.key.label(), failure.error);
+    }
+    eprintln!(
+        "kernel_study: {} MTW-fit problems run, {} resumed, {:.1} s, into {}",
+        outcome.trials_run,
+        outcome.trials_skipped,
+        timer.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(outcome.complete)
 }
 
 /// `runs.csv` (problems in plan order) and the charts, from the runner's rows.

@@ -160,3 +160,33 @@ fn threads_kills_and_shards_give_the_same_rows() {
     refused(&mut kernel(&one, &["--memory-budget-mb", "1"]), &budget);
     refused(&mut kernel(&one, &["--plot-only", "--memory-budget-mb", "1"]), &budget[1..]);
 }
+
+#[test]
+fn quick_mtw_fits_record_every_strategy_and_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("study");
+    ok(&mut kernel(&out, &["--mtw-fits", "--threads", "1"]));
+    let mut reader = csv::Reader::from_path(out.join("mtw_fits").join("trials.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 12, "6 strategies x 2 precisions");
+    for row in &rows {
+        let (model, note) = (&row[col("model")], &row[col("note")]);
+        if note.starts_with("error:") {
+            // Only the scaling-domain truncated kernel may refuse this problem.
+            assert!(model.starts_with("sparse-truncated/"), "{model}: {note}");
+            continue;
+        }
+        let objective: f64 = row[col("objective")].parse().unwrap();
+        let gap: f64 = row[col("objective_gap")].parse().unwrap();
+        let auc: f64 = row[col("auc")].parse().unwrap();
+        assert!(objective.is_finite() && objective > 0.0, "{model}: objective {objective}");
+        assert!((0.0..=1.0).contains(&auc), "{model}: auc {auc}");
+        assert_eq!(note, "ok", "{model} did not converge");
+        // Every strategy converges to the same optimum: f64 within its tolerance (1e-6), f32
+        // within its floor (1e-5) and single-precision rounding of the objective's sums.
+        let bound = if model.ends_with("/f64") { 1e-6 } else { 1e-3 };
+        assert!(gap.abs() < bound, "{model}: objective gap {gap}");
+    }
+}
