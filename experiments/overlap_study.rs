@@ -342,7 +342,7 @@ fn run_trial<T: Scalar>(
 /// `summary.csv` and the Figure 2 chart from the complete set of rows.
 fn write_outputs(rows: &[study::Row], layout: &Layout, out: &Path) -> Result<()> {
     let summary = study::summarize(rows);
-    let columns = SummaryColumns::for_layout(layout, "auc");
+    let columns = SummaryColumns::for_layout(layout, "auc").with_range(0.0, 1.0);
     study::write_summary_table(&out.join(study::SUMMARY_FILE), &summary, "best_auc", &columns)?;
     let design = rows.first().map_or("blur", |r| r.key.group.as_str());
     LineChart::from_rows(rows, design, "best_auc")

@@ -73,12 +73,14 @@ pub fn write_tables(rows: &[Row], out_dir: &Path) -> Result<()> {
     cells.sort_by(|a, b| a.x.total_cmp(&b.x));
     for cell in cells {
         let s = &cell.stats;
+        // An error rate lies in [0, 1]: the interval is clipped to it.
+        let (ci_low, ci_high) = s.ci_within(Some((0.0, 1.0)));
         let fields = [
             format!("{}", cell.x),
             cell.model.clone(),
             format!("{}", s.mean),
-            format!("{}", s.ci_low()),
-            format!("{}", s.ci_high()),
+            format!("{ci_low}"),
+            format!("{ci_high}"),
             s.n.to_string(),
             cell.n_missing.to_string(),
         ];
@@ -106,6 +108,10 @@ pub fn write_error_chart(rows: &[Row], out_dir: &Path) -> Result<()> {
         .title("Handwritten digits 0–5: classification error");
     for series in &mut chart.series {
         series.name = display_name(&series.name).to_string();
+        // Error rates lie in [0, 1]: clip the intervals (the axis stays fitted to the data).
+        for point in series.means.iter_mut().filter(|p| p.2.is_finite() && p.3.is_finite()) {
+            (point.2, point.3) = (point.2.max(0.0), point.3.min(1.0));
+        }
     }
     chart.write(out_dir, "error_vs_n")?;
     Ok(())

@@ -33,7 +33,7 @@ pub fn write_outputs(
     fingerprint: &str,
 ) -> Result<()> {
     let summary = study::summarize(rows);
-    let columns = SummaryColumns::for_layout(layout, "auc");
+    let columns = SummaryColumns::for_layout(layout, "auc").with_range(0.0, 1.0);
     study::write_summary_table(&exp_dir.join(study::SUMMARY_FILE), &summary, "best_auc", &columns)?;
     match experiment {
         "fig4" => {

@@ -82,7 +82,8 @@ pub struct LineChart {
     pub y_label: String,
     /// The lines, drawn in order with [`PALETTE`] colours.
     pub series: Vec<Series>,
-    /// Fixed y range, e.g. `(0, 1)` for an AUC; `None`: fitted to the data.
+    /// Fixed y range, e.g. `(0, 1)` for an AUC; `None`: fitted to the data. It is the
+    /// metric's range: confidence bars are clipped to it (see `Stats::ci_within`).
     pub y_range: Option<(f64, f64)>,
     /// Pixel size (width, height).
     pub size: (u32, u32),
@@ -386,8 +387,14 @@ fn line_chart_on<DB: DrawingBackend>(
         .map_err(|e| err(&e))?;
         let line: Vec<(f64, f64)> = s.means.iter().map(|&(x, m, _, _)| (x + dx, m)).collect();
         ctx.draw_series(LineSeries::new(line, color.stroke_width(3))).map_err(|e| err(&e))?;
+        // Only finite bounds reach this closure (see the filter below).
+        let clip = |lo: f64, hi: f64| match chart.y_range {
+            Some((a, b)) => (lo.max(a), hi.min(b)),
+            None => (lo, hi),
+        };
         ctx.draw_series(s.means.iter().filter(|p| p.2.is_finite() && p.3.is_finite()).map(
             |&(x, m, lo, hi)| {
+                let (lo, hi) = clip(lo, hi);
                 ErrorBar::new_vertical(x + dx, lo, m, hi, color.filled().stroke_width(2), 10)
             },
         ))

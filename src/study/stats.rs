@@ -59,6 +59,18 @@ impl Stats {
     pub fn ci_high(&self) -> f64 {
         self.mean + self.ci_half_width
     }
+
+    /// The 95% interval intersected with `range`, the values the metric can take (e.g.
+    /// `(0, 1)` for an AUC or an error rate); `None` leaves it as it is. The true mean lies in
+    /// `range`, so the intersection covers it exactly as often as the t interval does.
+    pub fn ci_within(&self, range: Option<(f64, f64)>) -> (f64, f64) {
+        let (low, high) = (self.ci_low(), self.ci_high());
+        match range {
+            // `f64::max` would turn a missing (NaN) bound into the range's end.
+            Some((lo, hi)) if low.is_finite() && high.is_finite() => (low.max(lo), high.min(hi)),
+            _ => (low, high),
+        }
+    }
 }
 
 /// Median of `values` (NaN for an empty slice); NaNs sort last under `total_cmp`.
@@ -307,5 +319,20 @@ mod tests {
         assert_eq!(one.mean, 7.0);
         assert!(one.std.is_nan() && one.ci_half_width.is_nan());
         assert!(Stats::of(&[]).mean.is_nan());
+    }
+
+    #[test]
+    fn interval_clipped_to_the_metric_range() {
+        // Two AUCs far apart: the t interval (12.7 × std / √2 wide each side) leaves [0, 1].
+        let s = Stats::of(&[0.05, 0.9]);
+        assert!(s.ci_low() < 0.0 && s.ci_high() > 1.0);
+        assert_eq!(s.ci_within(Some((0.0, 1.0))), (0.0, 1.0));
+        assert_eq!(s.ci_within(None), (s.ci_low(), s.ci_high()));
+        // An interval inside the range is unchanged.
+        let t = Stats::of(&[0.4, 0.5, 0.6]);
+        assert_eq!(t.ci_within(Some((0.0, 1.0))), (t.ci_low(), t.ci_high()));
+        // A single trial has no interval, clipped or not.
+        let (lo, hi) = Stats::of(&[0.3]).ci_within(Some((0.0, 1.0)));
+        assert!(lo.is_nan() && hi.is_nan());
     }
 }

@@ -151,6 +151,9 @@ pub struct SummaryColumns {
     pub trials: String,
     /// Number of trials whose value is NaN or infinite; `None`: no such column.
     pub missing: Option<String>,
+    /// The values the metric can take, e.g. `(0, 1)` for an AUC: the interval is clipped to
+    /// it ([`Stats::ci_within`]); `None`: no clipping.
+    pub range: Option<(f64, f64)>,
 }
 
 impl SummaryColumns {
@@ -168,6 +171,7 @@ impl SummaryColumns {
             median: format!("median_{suffix}"),
             trials: "trials".into(),
             missing: None,
+            range: None,
         }
     }
 
@@ -179,6 +183,12 @@ impl SummaryColumns {
     /// The same columns plus a count of missing (non-finite) values named `name`.
     pub fn with_missing(mut self, name: &str) -> SummaryColumns {
         self.missing = Some(name.into());
+        self
+    }
+
+    /// The same columns with intervals clipped to `[low, high]`, the metric's range.
+    pub fn with_range(mut self, low: f64, high: f64) -> SummaryColumns {
+        self.range = Some((low, high));
         self
     }
 
@@ -225,14 +235,15 @@ pub fn write_summary_table(
     writer.write_record(columns.header()).map_err(fail)?;
     for s in cells {
         let st = &s.stats;
+        let (ci_low, ci_high) = st.ci_within(columns.range);
         let mut record = vec![
             s.group.clone(),
             format!("{}", s.x),
             s.model.clone(),
             format!("{}", st.mean),
             format!("{}", st.std),
-            format!("{}", st.ci_low()),
-            format!("{}", st.ci_high()),
+            format!("{ci_low}"),
+            format!("{ci_high}"),
             format!("{}", st.median),
             st.n.to_string(),
         ];
