@@ -43,7 +43,13 @@ fn series(name: String, mut points: Vec<(f64, f64)>) -> Series {
         name,
         means: points.iter().map(|&(x, y)| (x, y, f64::NAN, f64::NAN)).collect(),
         trials: points,
+        lines: true,
     }
+}
+
+/// Solved to the tolerance: its error measures the strategy, not the time budget.
+fn converged(r: &Row) -> bool {
+    r.converged && r.reference_converged
 }
 
 /// Short legend names (the legend column is narrow).
@@ -97,19 +103,19 @@ pub fn write_all(dir: &Path, rows: &[Row]) -> Result<()> {
     )
     .write(dir, "time_per_iteration")?;
 
-    // 2. Relative error against ε, on the largest swept problem (one line per strategy × prec).
-    let w_sweep = rows
-        .iter()
-        .filter(|r| (r.epsilon * r.p as f64 - 1.0).abs() > 1e-9)
-        .map(|r| r.w)
-        .max()
-        .unwrap_or_else(|| rows.iter().map(|r| r.w).max().unwrap_or(0));
+    // 2. Relative error against ε on the swept side with the most converged solves (one line
+    //    per strategy × precision); a solve stopped by its budget or cap is left out.
+    let swept = |r: &&Row| (r.epsilon * r.p as f64 - 1.0).abs() > 1e-9 && r.tasks == t0;
+    let mut sides: Vec<usize> = rows.iter().filter(swept).map(|r| r.w).collect();
+    sides.dedup();
+    let n_converged = |w: usize| rows.iter().filter(|r| r.w == w && converged(r)).count();
+    let w_sweep = sides.iter().copied().max_by_key(|&w| (n_converged(w), w)).unwrap_or(0);
     let mut s2 = Vec::new();
     for (st, pr) in labels(rows) {
         let pts: Vec<(f64, f64)> = rows
             .iter()
             .filter(|r| r.strategy == st && r.precision == pr && r.w == w_sweep && r.tasks == t0)
-            .filter(|r| r.rel_error.is_finite())
+            .filter(|r| r.rel_error.is_finite() && converged(r))
             .map(|r| (r.epsilon.log10(), r.rel_error.max(1e-17).log10()))
             .collect();
         if !pts.is_empty() {
@@ -118,7 +124,10 @@ pub fn write_all(dir: &Path, rows: &[Row]) -> Result<()> {
     }
     chart(
         "Barycenter error against the f64 log-domain reference",
-        &format!("w = {w_sweep}, T = {t0}; strategies missing at an eps failed there (see CSV)"),
+        &format!(
+            "w = {w_sweep}, T = {t0}, converged solves; a missing point failed or ran out of \
+             time (runs.csv says which)"
+        ),
         "log10 eps",
         "log10 max rel error",
         s2,
@@ -133,7 +142,7 @@ pub fn write_all(dir: &Path, rows: &[Row]) -> Result<()> {
         }
         let pts: Vec<(f64, f64)> = rows
             .iter()
-            .filter(|r| r.strategy == st && r.precision == "f32" && usable(r))
+            .filter(|r| r.strategy == st && r.precision == "f32" && usable(r) && converged(r))
             .filter_map(|r32| {
                 let r64 = rows.iter().find(|r| {
                     r.strategy == st
@@ -149,12 +158,14 @@ pub fn write_all(dir: &Path, rows: &[Row]) -> Result<()> {
             })
             .collect();
         if !pts.is_empty() {
-            s3.push(series(short(&st).to_string(), pts));
+            // Problems have no order here: markers only.
+            s3.push(Series { lines: false, ..series(short(&st).to_string(), pts) });
         }
     }
     chart(
         "f32 speed-up against f32 accuracy",
-        "one point per problem; speed-up = f64 seconds per sweep / f32 seconds per sweep",
+        "one point per problem where the f32 solve converged; speed-up = f64 / f32 seconds per \
+         sweep",
         "log10 f32 max rel error",
         "speed-up",
         s3,

@@ -67,6 +67,8 @@ pub struct Series {
     pub means: Vec<(f64, f64, f64, f64)>,
     /// `(x, value)` of every trial.
     pub trials: Vec<(f64, f64)>,
+    /// Join the means with a line (`false`: markers only, for points without an order).
+    pub lines: bool,
 }
 
 /// A "metric vs x per model" chart.
@@ -113,6 +115,7 @@ impl LineChart {
                     name: cell.model.clone(),
                     means: vec![point],
                     trials: Vec::new(),
+                    lines: true,
                 }),
             }
         }
@@ -386,7 +389,9 @@ fn line_chart_on<DB: DrawingBackend>(
         )
         .map_err(|e| err(&e))?;
         let line: Vec<(f64, f64)> = s.means.iter().map(|&(x, m, _, _)| (x + dx, m)).collect();
-        ctx.draw_series(LineSeries::new(line, color.stroke_width(3))).map_err(|e| err(&e))?;
+        if s.lines {
+            ctx.draw_series(LineSeries::new(line, color.stroke_width(3))).map_err(|e| err(&e))?;
+        }
         // Only finite bounds reach this closure (see the filter below).
         let clip = |lo: f64, hi: f64| match chart.y_range {
             Some((a, b)) => (lo.max(a), hi.min(b)),
