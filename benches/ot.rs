@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mtw::model::mtw::{lambda_max, Mtw, MtwParams};
-use mtw::model::Estimator;
+use mtw::model::{Estimator, Lasso};
 use mtw::ot::defaults::PAPER_TAU;
 use mtw::ot::{
     build_kernel, default_epsilon, gamma_from_tau, Domain, GroundMetric, KernelStrategy,
@@ -155,8 +155,17 @@ fn mtw_fits(c: &mut Criterion) {
     let mut one = params.clone();
     one.max_iter = 1;
     let epoch = Mtw::new(&metric, one, KernelStrategy::Auto).unwrap();
+    // One MTW outer iteration: its coordinate-descent epochs and Sinkhorn sweeps.
     group.bench_function("epoch_p576", |b| b.iter(|| epoch.fit(&problem).unwrap()));
     group.finish();
+
+    // One coordinate-descent epoch alone (every coordinate of every task once), from zero.
+    let mut cd = c.benchmark_group("cd");
+    cd.sample_size(20).warm_up_time(Duration::from_millis(300));
+    cd.measurement_time(Duration::from_secs(2));
+    let lasso = Lasso::new(0.1 * lmax).unwrap().positive(true).max_iter(1);
+    cd.bench_function("lasso_epoch_p576", |b| b.iter(|| lasso.fit(&problem).unwrap()));
+    cd.finish();
     // The full fit runs thousands of outer iterations (minutes): criterion's minimum of 10
     // samples would not fit in a few-minute bench, so it is timed once, and only when
     // MTW_BENCH_FULL_FIT is set.
