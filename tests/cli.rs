@@ -147,6 +147,12 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         ),
         ([base(&x, &y), vec![]].concat(), "metric"),
         ([base(&x, &y), vec!["--grid".into(), "2,3".into(), "--bogus".into()]].concat(), "bogus"),
+        (
+            [base(&x, &y), vec!["--grid".into(), "2,3".into(), "--grid".into(), "2,3".into()]]
+                .concat(),
+            "multiple times",
+        ),
+        ([base(&x, &y), vec!["--grid".into(), "1,2,3,1".into()]].concat(), "three"),
     ];
     for (mut args, needle) in cases {
         args.extend(["--out".to_string(), out.clone()]);

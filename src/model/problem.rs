@@ -15,6 +15,23 @@ pub struct Problem<T: Scalar> {
     targets: Vec<DVector<T>>,
 }
 
+/// Every solver divides by the columns' squared norms ‖X_t[:, j]‖² and measures ‖Y_t‖²: finite
+/// entries whose squares overflow (|x| ≳ 1e154 in f64, 1e19 in f32) would turn them into ∞ and
+/// every fit into zeros, so they are refused here with the column named.
+fn squares_finite<T: Scalar>(t: usize, x: &DMatrix<T>, y: &DVector<T>) -> Result<()> {
+    let overflow = |what: String| Error::NonFinite {
+        what,
+        detail: "the sum of squares overflows; rescale the data".into(),
+    };
+    if let Some(j) = x.column_iter().position(|col| !col.norm_squared().finite()) {
+        return Err(overflow(format!("column {j} of X[{t}]")));
+    }
+    if !y.norm_squared().finite() {
+        return Err(overflow(format!("Y[{t}]")));
+    }
+    Ok(())
+}
+
 impl<T: Scalar> Problem<T> {
     /// Checks shapes (same n and p for every task, `Y_t` of length n) and finiteness.
     pub fn new(designs: Vec<DMatrix<T>>, targets: Vec<DVector<T>>) -> Result<Self> {
@@ -51,6 +68,7 @@ impl<T: Scalar> Problem<T> {
             }
             finite_matrix(&format!("X[{t}]"), x)?;
             finite_vector(&format!("Y[{t}]"), y)?;
+            squares_finite(t, x, y)?;
         }
         Ok(Problem { designs, targets })
     }
@@ -129,5 +147,31 @@ impl<T: Scalar> Problem<T> {
             designs: self.designs.iter().map(|x| x.map(|v| U::of_f64(v.to_f64()))).collect(),
             targets: self.targets.iter().map(|y| y.map(|v| U::of_f64(v.to_f64()))).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overflowing_squares_are_refused_with_the_column_named() {
+        let mut x = DMatrix::from_element(3, 2, 1.0f64);
+        x[(1, 1)] = 1e300;
+        let y = DVector::from_element(3, 1.0);
+        let err = Problem::new(vec![x.clone()], vec![y.clone()]).unwrap_err().to_string();
+        assert!(err.contains("column 1 of X[0]") && err.contains("overflows"), "{err}");
+
+        let big_y = DVector::from_element(3, 1e200);
+        let err = Problem::new(vec![DMatrix::from_element(3, 2, 1.0)], vec![big_y]).unwrap_err();
+        assert!(err.to_string().contains("Y[0]"), "{err}");
+
+        // f32 overflows earlier: 1e20² is beyond f32::MAX.
+        let x32 = DMatrix::from_element(2, 2, 1e20f32);
+        assert!(Problem::new(vec![x32], vec![DVector::from_element(2, 1.0f32)]).is_err());
+
+        // Large but representable squares are fine.
+        let ok = DMatrix::from_element(3, 2, 1e150f64);
+        assert!(Problem::new(vec![ok], vec![y]).is_ok());
     }
 }

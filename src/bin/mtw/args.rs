@@ -67,7 +67,7 @@ pub struct MetricArgs {
     #[arg(long, value_name = "M.npy")]
     pub metric: Option<PathBuf>,
     /// Regular grid W,H[,D] (row-major features): squared Euclidean metric divided by its median.
-    #[arg(long, value_name = "W,H[,D]", value_delimiter = ',')]
+    #[arg(long, value_name = "W,H[,D]", value_delimiter = ',', action = clap::ArgAction::Set)]
     pub grid: Option<Vec<usize>>,
 }
 

@@ -18,6 +18,11 @@ pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
             let array = npy::read(path)?;
             GroundMetric::dense(array.to_matrix(path, "the metric")?)
         }
+        (None, Some(shape)) if shape.len() > 3 => Err(Error::parameter(
+            "grid",
+            format!("{shape:?}"),
+            "takes one to three axis lengths (W[,H[,D]])",
+        )),
         (None, Some(shape)) => GroundMetric::grid_squared_euclidean(shape)?.normalized_by_median(),
         (None, None) => {
             Err(Error::parameter("metric", "none", "this model needs --metric or --grid"))
