@@ -173,7 +173,18 @@ fn bad_inputs_exit_2_with_a_message() {
         &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.065, 0.0, 0.0, 1.0, 1.0],
     )
     .unwrap();
+    // The identity: the head 65 mm off its nominal place, through the sensors (sources beyond
+    // the nearest coil).
+    let through = dir.path().join("through.npy");
+    npy::write(
+        &through,
+        &[4, 4],
+        &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+    )
+    .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--trans", through.to_str().unwrap()], "helmet"),
+        (vec!["--scale", "3"], "helmet"),
         (vec!["--trans", wrong_shape.to_str().unwrap()], "4 x 4"),
         (vec!["--trans", stretched.to_str().unwrap()], "rotation"),
         (vec!["--trans", bad_last_row.to_str().unwrap()], "last row"),

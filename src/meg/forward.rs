@@ -91,6 +91,34 @@ impl ForwardModel {
         Ok(ForwardModel { points, origin })
     }
 
+    /// Checks that every source lies closer to the sphere origin than every coil integration
+    /// point: the spherical model describes sources inside the head and sensors outside it, so a
+    /// placement (transform, scale) that pushes a source past the nearest coil is not a head in
+    /// a helmet. Fails with the farthest source and the nearest coil distance in millimetres.
+    pub fn check_sources_inside(&self, rr_head: &[Vec3]) -> Result<()> {
+        let radius = |r: &Vec3| (r - self.origin).norm();
+        let nearest_coil = self
+            .points
+            .iter()
+            .flatten()
+            .map(|pt| radius(&pt.position))
+            .fold(f64::INFINITY, f64::min);
+        let farthest =
+            rr_head.iter().enumerate().max_by(|a, b| radius(a.1).total_cmp(&radius(b.1)));
+        match farthest {
+            Some((s, r)) if radius(r) >= nearest_coil => Err(Error::parameter(
+                "placement",
+                format!("source {s} at {:.1} mm from the sphere origin", 1e3 * radius(r)),
+                &format!(
+                    "the nearest coil is {:.1} mm from it: the transform or scale puts the \
+                     head through the sensor helmet",
+                    1e3 * nearest_coil
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Number of channels n.
     pub fn n_channels(&self) -> usize {
         self.points.len()

@@ -102,6 +102,8 @@ impl HeadPlacement {
     ) -> Result<DMatrix<f64>> {
         let origin = Vec3::from(SPHERE_ORIGIN_HEAD);
         let model = ForwardModel::new(&array.channels, &array.coil, &self.dev_head_t, origin)?;
-        model.leadfield_fixed(&self.positions(&sources.rr_head), &sources.nn_head)
+        let positions = self.positions(&sources.rr_head);
+        model.check_sources_inside(&positions)?;
+        model.leadfield_fixed(&positions, &sources.nn_head)
     }
 }
