@@ -130,9 +130,13 @@ impl LineChart {
         let n_trials: usize = summary.iter().map(|c| c.stats.n).max().unwrap_or(0);
         LineChart {
             title: format!("{metric} ({group})"),
-            subtitle: format!(
-                "lines: mean over {n_trials} trials; bars: 95% CI of the mean; dots: trials"
-            ),
+            subtitle: if n_trials == 1 {
+                "lines: one trial per point (no confidence interval)".to_string()
+            } else {
+                format!(
+                    "lines: mean over {n_trials} trials; bars: 95% CI of the mean; dots: trials"
+                )
+            },
             x_label: "x".into(),
             y_label: metric.into(),
             series,
