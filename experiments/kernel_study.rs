@@ -156,10 +156,7 @@ fn real_main(args: &Args) -> Result<bool> {
     let study = Study::new("kernel_study", &config, 0)?.with_layout(records::layout());
     let keys: Vec<TrialKey> =
         plan.problems().into_iter().map(|(w, t, eps)| records::key(w, t, eps)).collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .map_err(|e| Error::parameter("threads", args.threads, &format!("thread pool: {e}")))?;
+    let pool = thread_pool(args.threads)?;
     pool.install(|| {
         if args.merge {
             let rows = merge_shards(&args.out, Some(&study))?.rows;
@@ -203,6 +200,14 @@ fn real_main(args: &Args) -> Result<bool> {
     })
 }
 
+/// The solvers' thread pool (`--threads`; 0 = rayon's default).
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::parameter("threads", threads, &format!("thread pool: {e}")))
+}
+
 /// The full MTW fits (`--mtw-fits`): one trial per problem, run one after another, resumable
 /// like the barycenter study; `trials.csv`, `summary.csv` and `run.json` in `OUT/mtw_fits/`.
 fn run_fits(args: &Args) -> Result<bool> {
@@ -230,10 +235,7 @@ fn run_fits(args: &Args) -> Result<bool> {
     let out = args.out.join("mtw_fits");
     let options =
         RunOptions { overwrite: args.overwrite, sequential: true, ..RunOptions::default() };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .map_err(|e| Error::parameter("threads", args.threads, &format!("thread pool: {e}")))?;
+    let pool = thread_pool(args.threads)?;
     let timer = Instant::now();
     let outcome = pool.install(|| {
         run_trials(&study, &out, &options, &keys, |key, _rng| {

@@ -10,7 +10,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use mtw::io::atomic::write_atomic;
-use mtw::study::{summarize, Image, ImageGrid, LineChart, Row};
+use mtw::study::{clip_interval, summarize, Image, ImageGrid, LineChart, Row};
 use mtw::{Error, Result};
 
 use crate::digits::trial::METRICS;
@@ -109,8 +109,8 @@ pub fn write_error_chart(rows: &[Row], out_dir: &Path) -> Result<()> {
     for series in &mut chart.series {
         series.name = display_name(&series.name).to_string();
         // Error rates lie in [0, 1]: clip the intervals (the axis stays fitted to the data).
-        for point in series.means.iter_mut().filter(|p| p.2.is_finite() && p.3.is_finite()) {
-            (point.2, point.3) = (point.2.max(0.0), point.3.min(1.0));
+        for point in &mut series.means {
+            (point.2, point.3) = clip_interval((point.2, point.3), Some((0.0, 1.0)));
         }
     }
     chart.write(out_dir, "error_vs_n")?;

@@ -123,7 +123,7 @@ pub use runner::{
 };
 pub use seed::trial_rng;
 pub use shard::Shard;
-pub use stats::{student_t_quantile, Stats};
+pub use stats::{clip_interval, student_t_quantile, Stats};
 pub use summary::{
     summarize, write_summary_csv, write_summary_table, SummaryColumns, SummaryRow, SUMMARY_FILE,
 };

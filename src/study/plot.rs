@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::io::atomic::write_atomic_with;
 use crate::study::glyphs::GlyphText;
 use crate::study::key::Row;
+use crate::study::stats::clip_interval;
 use crate::study::summary::summarize;
 
 /// The font family name every chart uses.
@@ -85,7 +86,7 @@ pub struct LineChart {
     /// The lines, drawn in order with [`PALETTE`] colours.
     pub series: Vec<Series>,
     /// Fixed y range, e.g. `(0, 1)` for an AUC; `None`: fitted to the data. It is the
-    /// metric's range: confidence bars are clipped to it (see `Stats::ci_within`).
+    /// metric's range: confidence bars are clipped to it ([`clip_interval`]).
     pub y_range: Option<(f64, f64)>,
     /// Pixel size (width, height).
     pub size: (u32, u32),
@@ -396,14 +397,9 @@ fn line_chart_on<DB: DrawingBackend>(
         if s.lines {
             ctx.draw_series(LineSeries::new(line, color.stroke_width(3))).map_err(|e| err(&e))?;
         }
-        // Only finite bounds reach this closure (see the filter below).
-        let clip = |lo: f64, hi: f64| match chart.y_range {
-            Some((a, b)) => (lo.max(a), hi.min(b)),
-            None => (lo, hi),
-        };
         ctx.draw_series(s.means.iter().filter(|p| p.2.is_finite() && p.3.is_finite()).map(
             |&(x, m, lo, hi)| {
-                let (lo, hi) = clip(lo, hi);
+                let (lo, hi) = clip_interval((lo, hi), chart.y_range);
                 ErrorBar::new_vertical(x + dx, lo, m, hi, color.filled().stroke_width(2), 10)
             },
         ))

@@ -64,12 +64,16 @@ impl Stats {
     /// `(0, 1)` for an AUC or an error rate); `None` leaves it as it is. The true mean lies in
     /// `range`, so the intersection covers it exactly as often as the t interval does.
     pub fn ci_within(&self, range: Option<(f64, f64)>) -> (f64, f64) {
-        let (low, high) = (self.ci_low(), self.ci_high());
-        match range {
-            // `f64::max` would turn a missing (NaN) bound into the range's end.
-            Some((lo, hi)) if low.is_finite() && high.is_finite() => (low.max(lo), high.min(hi)),
-            _ => (low, high),
-        }
+        clip_interval((self.ci_low(), self.ci_high()), range)
+    }
+}
+
+/// `(low, high)` intersected with `range` (see [`Stats::ci_within`]); a missing (NaN) bound
+/// stays missing, where `f64::max` would turn it into the range's end.
+pub fn clip_interval((low, high): (f64, f64), range: Option<(f64, f64)>) -> (f64, f64) {
+    match range {
+        Some((lo, hi)) if low.is_finite() && high.is_finite() => (low.max(lo), high.min(hi)),
+        _ => (low, high),
     }
 }
 
