@@ -75,6 +75,7 @@ use crate::model::{Estimator, Fit, Problem};
 use crate::ot::{GroundMetric, KernelStrategy, UnbalancedBarycenter};
 use crate::scalar::Scalar;
 use crate::validate::{nonnegative, positive};
+use solver::Start;
 
 pub use reweighted::ReweightedMtw;
 pub use solver::kkt_violation;
@@ -114,6 +115,7 @@ pub struct MtwParams<T: Scalar> {
     /// coefficients, with the barycenters solved afresh). Off by default: scalings fitted to
     /// the previous coefficients carry a mass level that the slow mode of the sweeps takes
     /// thousands of sweeps to correct once the coefficients are lifted (see "Start").
+    /// Reweighted MTW always reuses them between its own steps (same µ and λ).
     pub reuse_scalings: bool,
 }
 
@@ -236,7 +238,7 @@ impl<T: Scalar> Estimator<T> for Mtw<T> {
 
     fn fit_from(&self, problem: &Problem<T>, start: Option<&Fit<T>>) -> Result<Fit<T>> {
         self.check_problem(problem)?;
-        solver::solve(self, problem, start, None, "mtw")
+        solver::solve(self, problem, Start::warm(start, self.params.reuse_scalings), None, "mtw")
     }
 }
 

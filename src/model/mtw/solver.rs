@@ -24,14 +24,48 @@ const FINAL_OT_SWEEPS_FACTOR: usize = 100;
 /// sweep contracts the scalings only by about γ/(γ+ε), so a certificate needs many.
 const KKT_OT_SWEEPS: usize = 50_000;
 
+/// How a fit starts: from scratch, or from a previous fit, with or without its Sinkhorn
+/// scalings.
+#[derive(Clone, Copy)]
+pub(crate) enum Start<'a, T: Scalar> {
+    Cold,
+    /// The previous fit's coefficients; its scalings too when `reuse_scalings` is set.
+    From {
+        fit: &'a Fit<T>,
+        reuse_scalings: bool,
+    },
+}
+
+impl<'a, T: Scalar> Start<'a, T> {
+    /// A warm start from `fit` when given, reusing its scalings as `params` say.
+    pub(crate) fn warm(fit: Option<&'a Fit<T>>, reuse_scalings: bool) -> Self {
+        fit.map_or(Start::Cold, |fit| Start::From { fit, reuse_scalings })
+    }
+
+    fn fit(self) -> Option<&'a Fit<T>> {
+        match self {
+            Start::Cold => None,
+            Start::From { fit, .. } => Some(fit),
+        }
+    }
+
+    fn scalings(self) -> Option<&'a Fit<T>> {
+        match self {
+            Start::From { fit, reuse_scalings: true } => Some(fit),
+            _ => None,
+        }
+    }
+}
+
 /// Fits MTW with optional ℓ1 weights (plain MTW when `weights` is `None`).
 pub(crate) fn solve<T: Scalar>(
     mtw: &Mtw<T>,
     problem: &Problem<T>,
-    start: Option<&Fit<T>>,
+    from: Start<'_, T>,
     weights: Option<&Weights<T>>,
     model: &'static str,
 ) -> Result<Fit<T>> {
+    let start = from.fit();
     let timer = Instant::now();
     let prm = &mtw.params;
     let (n, p, n_tasks) = (problem.n_samples(), problem.n_features(), problem.n_tasks());
@@ -74,7 +108,7 @@ pub(crate) fn solve<T: Scalar>(
             task.sigma = (task.residual.norm() / n_t.sqrt()).max(floor);
         }
     }
-    let mut states = warm_states(start.filter(|_| prm.reuse_scalings), p, n_tasks);
+    let mut states = warm_states(from.scalings(), p, n_tasks);
     let use_ot = prm.mu > T::zero();
 
     let mut ot = if use_ot {
