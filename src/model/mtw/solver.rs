@@ -37,7 +37,7 @@ pub(crate) enum Start<'a, T: Scalar> {
 }
 
 impl<'a, T: Scalar> Start<'a, T> {
-    /// A warm start from `fit` when given, reusing its scalings as `params` say.
+    /// A warm start from `fit` when given (its scalings too if `reuse_scalings`), else cold.
     pub(crate) fn warm(fit: Option<&'a Fit<T>>, reuse_scalings: bool) -> Self {
         fit.map_or(Start::Cold, |fit| Start::From { fit, reuse_scalings })
     }
@@ -99,7 +99,7 @@ pub(crate) fn solve<T: Scalar>(
         .map(|x| DVector::from_iterator(p, x.column_iter().map(|c| c.norm_squared())))
         .collect();
 
-    let floor = coefficient_floor(problem, &col_norms);
+    let coef_floor = coefficient_floor(problem, &col_norms);
 
     // Start: parts, residuals, noise levels, scalings.
     let mut tasks = initial_tasks(problem, start, prm.positive, &col_norms)?;
@@ -165,7 +165,7 @@ pub(crate) fn solve<T: Scalar>(
         let new_objective = objective_value(problem, &tasks, ot.as_ref(), alpha, beta, weights);
         check_finite("objective", new_objective, iteration)?;
         trace.push(new_objective);
-        let change = relative_change(&previous, &tasks, floor);
+        let change = relative_change(&previous, &tasks, coef_floor);
         // An iteration that changed nothing is an exact fixed point: no window to wait for.
         let fixed_point = change == T::zero() && new_objective == objective;
         objective = new_objective;
@@ -245,8 +245,9 @@ fn stopping_window(anderson: usize) -> usize {
 ///
 /// With the window decreases `D_i = f_{k−(i+1)w} − f_{k−iw}` (`D_0` the latest), a linear rate
 /// `ρ` per window gives `ρ ≈ D_0/D_1 ≈ D_1/D_2`, and the rest of the geometric series is
-/// `D_0 ρ / (1 − ρ)` (never taken below `D_0`). The larger of the two ratios is used (an accepted extrapolation makes one
-/// window drop more than the rate says, which would make that ratio too small). A rate ≥ 1
+/// `D_0 ρ / (1 − ρ)` (never taken below `D_0`). The larger of the two ratios is used (an
+/// accepted extrapolation makes one window drop more than the rate says, which would make
+/// that ratio too small). A rate ≥ 1
 /// gives `+∞`. When a window increased the objective the rate is undefined and the largest
 /// `|D_i|` stands in for the estimate.
 ///
