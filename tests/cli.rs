@@ -107,6 +107,30 @@ fn barycenter_writes_its_outputs() {
 }
 
 #[test]
+fn barycenter_translate_flag_gives_the_same_barycenter() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let a = path(dir.path(), "A.npy");
+    let run = |name: &str, extra: &[&str]| {
+        let out = path(dir.path(), name);
+        let mut args = vec!["barycenter", "--inputs", &a, "--grid", "6", "--epsilon", "0.01"];
+        args.extend(["--gamma", "10", "--tol", "1e-11", "--max-iter", "200000", "--out", &out]);
+        args.extend(extra);
+        let result = mtw(&args);
+        assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+        let q = npy::read(&dir.path().join(name).join("barycenter.npy")).unwrap();
+        let report = std::fs::read_to_string(dir.path().join(name).join("barycenter.json"));
+        (nalgebra::DVector::from_vec(q.data), report.unwrap())
+    };
+    let (plain, plain_report) = run("plain", &[]);
+    let (moved, moved_report) = run("moved", &["--translate"]);
+    assert!(plain_report.contains("\"translate\": false"), "{plain_report}");
+    assert!(moved_report.contains("\"translate\": true"), "{moved_report}");
+    let gap = (&plain - &moved).amax() / plain.amax();
+    assert!(gap < 1e-8, "barycenters differ by {gap:e}");
+}
+
+#[test]
 fn bad_input_exits_2_with_one_line_and_no_output() {
     let dir = tempfile::tempdir().unwrap();
     write_problem(dir.path());

@@ -57,12 +57,14 @@ struct Errors {
     log_used: bool,
 }
 
-/// Solves a reference case with `strategy` in precision T; `metric_dense` forces the dense form.
+/// Solves a reference case with `strategy` in precision T; `to_dense` forces the dense form,
+/// `translate` turns on the translation step.
 fn run_case<T: Scalar>(
     name: &str,
     strategy: KernelStrategy,
     to_dense: bool,
     tol: f64,
+    translate: bool,
 ) -> Result<Errors, Error> {
     let case = load(name);
     let mut metric = case_metric::<T>(&case);
@@ -72,7 +74,8 @@ fn run_case<T: Scalar>(
     let eps = T::of_f64(scalar(get(&case, "params/epsilon")));
     let gamma = T::of_f64(scalar(get(&case, "params/gamma")));
     let theta = matrix(get(&case, "inputs/theta")).map(T::of_f64);
-    let solver = UnbalancedBarycenter::new(&metric, eps, gamma, strategy)?;
+    let solver =
+        UnbalancedBarycenter::new(&metric, eps, gamma, strategy)?.with_translation(translate);
     let out = solver.solve(&theta, None, T::of_f64(tol), 200_000)?;
     assert!(out.converged, "{name} {strategy:?} did not converge in {} sweeps", out.iterations);
     let o = get(&case, "outputs");
@@ -130,7 +133,7 @@ const F32_SCALING_FAILS: [&str; 5] = [
 
 fn check_reference_case(name: &str) {
     for (s, dense) in strategies_for(name) {
-        let e = run_case::<f64>(name, s, dense, 1e-12)
+        let e = run_case::<f64>(name, s, dense, 1e-12, false)
             .unwrap_or_else(|err| panic!("{name} {s:?} (dense form {dense}) f64: {err}"));
         eprintln!(
             "f64 {name} {:13} dense-form={dense:5} q {:.1e} m {:.1e} n {:.1e} value {:.1e} \
@@ -156,7 +159,7 @@ fn check_reference_case(name: &str) {
         }
 
         let scaling_only = matches!(s, KernelStrategy::Dense | KernelStrategy::Separable);
-        match run_case::<f32>(name, s, dense, 1e-6) {
+        match run_case::<f32>(name, s, dense, 1e-6, false) {
             Ok(e) => {
                 assert!(
                     !(scaling_only && F32_SCALING_FAILS.contains(&name)),
@@ -291,6 +294,89 @@ fn bumps(p: usize, centers: &[f64], width: f64, cut: f64) -> DMatrix<f64> {
             v
         }
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The translation step: same solutions, never more harm than a few extra sweeps.
+
+#[test]
+fn translation_step_matches_every_reference_case() {
+    for name in BARY_CASES {
+        let plain = run_case::<f64>(name, KernelStrategy::Auto, false, 1e-12, false).unwrap();
+        let moved = run_case::<f64>(name, KernelStrategy::Auto, false, 1e-12, true)
+            .unwrap_or_else(|err| panic!("{name} with translation: {err}"));
+        eprintln!(
+            "{name}: sweeps {} plain, {} with translation",
+            plain.iterations, moved.iterations
+        );
+        for (what, v) in [
+            ("barycenter", moved.bary),
+            ("left marginals", moved.left),
+            ("right marginals", moved.right),
+            ("ot_value", moved.value),
+            ("ot_value per task", moved.per_task),
+        ] {
+            assert!(v < 1e-8, "{name} with translation: {what} off by {v:e}");
+        }
+        let f32_run = run_case::<f32>(name, KernelStrategy::Auto, false, 1e-6, true)
+            .unwrap_or_else(|err| panic!("{name} with translation, f32: {err}"));
+        assert!(f32_run.bary < 1e-3, "{name} f32 with translation: q off by {:e}", f32_run.bary);
+    }
+}
+
+/// Three tasks on a 16 × 16 grid, γ/ε ≈ 6000 (the paper's defaults): smooth bumps of unequal
+/// masses, or a few small spikes over a floor of tiny entries (where a per-task shift that
+/// ignores the barycenter's constraint fails to converge).
+fn grid_inputs(spiky: bool) -> DMatrix<f64> {
+    DMatrix::from_fn(256, 3, |i, t| {
+        let (r, c) = ((i / 16) as f64, (i % 16) as f64);
+        if spiky {
+            let spike = (i * 7 + t * 13) % 41 == 0;
+            let floor = (-(((i * 31 + t * 17) % 101) as f64) * 6.0).exp();
+            return if spike { 3e-3 * (1.0 + t as f64) } else { floor };
+        }
+        let d = (r - 4.0 - 3.0 * t as f64).powi(2) + (c - 5.0 - 2.0 * t as f64).powi(2);
+        (-d / 4.0).exp() * (1.0 + t as f64)
+    })
+}
+
+#[test]
+fn translation_step_cuts_sweeps_at_large_gamma_over_epsilon() {
+    let metric = GroundMetric::<f64>::grid_squared_euclidean(&[16, 16])
+        .unwrap()
+        .normalized_by_median()
+        .unwrap();
+    let eps = mtw::ot::default_epsilon(&metric);
+    let gamma = mtw::ot::gamma_from_tau(&metric, 0.5).unwrap();
+    for spiky in [false, true] {
+        let inputs = grid_inputs(spiky);
+        let solve = |translate: bool| {
+            UnbalancedBarycenter::new(&metric, eps, gamma, KernelStrategy::Auto)
+                .unwrap()
+                .with_translation(translate)
+                .solve(&inputs, None, 1e-9, 200_000)
+                .unwrap()
+        };
+        let (plain, moved) = (solve(false), solve(true));
+        eprintln!(
+            "spiky {spiky}: sweeps {} plain, {} with translation; objectives {:.12e} {:.12e}",
+            plain.iterations, moved.iterations, plain.objective, moved.objective
+        );
+        assert!(plain.converged && moved.converged, "spiky {spiky}: a solve did not converge");
+        let gap = (moved.objective - plain.objective).abs() / plain.objective.abs();
+        assert!(gap < 1e-6, "spiky {spiky}: objectives differ by {gap:e}");
+        let q_gap = rel_max_diff(
+            &DMatrix::from_column_slice(256, 1, moved.barycenter.as_slice()),
+            &DMatrix::from_column_slice(256, 1, plain.barycenter.as_slice()),
+        );
+        assert!(q_gap < 1e-5, "spiky {spiky}: barycenters differ by {q_gap:e}");
+        assert!(
+            moved.iterations < plain.iterations,
+            "spiky {spiky}: {} sweeps with translation, {} without",
+            moved.iterations,
+            plain.iterations
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

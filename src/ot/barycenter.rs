@@ -62,6 +62,16 @@
 //! are exact to rounding. On the reference cases the extra term costs 1–10 % more sweeps.
 //! The marginals are what the MTW coordinate descent consumes, so they are checked too.
 //!
+//! **Translation step** (off by default, [`UnbalancedBarycenter::with_translation`]). When
+//! γ ≫ ε a sweep shrinks a per-task shift of the scalings (`log u_t + c`, `log v_t − c`, which
+//! leaves the plan unchanged) only by `(γ/(γ+ε))²`. With the step on, every sweep ends with
+//! the feasible shift that raises the dual objective the most along one direction, and only
+//! when it does raise it (see [`translations`]): the solution is the same, the sweep count
+//! lower when that mode is what limits it (16 × 16 grid, γ/ε ≈ 6000: 7,111 sweeps instead of
+//! 16,221 on smooth inputs, 12,605 instead of 15,404 on spiky ones), unchanged otherwise.
+//! Shifting each task by its own optimum for the current barycenter instead, ignoring the
+//! coupling through q, converges far faster on smooth inputs but diverges on spiky ones.
+//!
 //! **Precision floor.** Rounding of the log-scalings alone moves `change` by about
 //! `max |log u, log v| × ε_mach` per sweep. In f32 with small ε (log-scalings ~1e3) that is
 //! ~5e-5, so a smaller `tol` is never met and the solve runs `max_iter` sweeps
@@ -123,6 +133,7 @@ pub struct UnbalancedBarycenter<T: Scalar> {
     strategy: KernelStrategy,
     scaling: Option<Box<dyn Kernel<T>>>,
     log: Option<Box<dyn Kernel<T>>>,
+    translate: bool,
 }
 
 /// Why a scaling-domain sweep was rejected.
@@ -171,7 +182,22 @@ impl<T: Scalar> UnbalancedBarycenter<T> {
                 }
             }
         };
-        Ok(UnbalancedBarycenter { p: metric.n_features(), epsilon, gamma, strategy, scaling, log })
+        Ok(UnbalancedBarycenter {
+            p: metric.n_features(),
+            epsilon,
+            gamma,
+            strategy,
+            scaling,
+            log,
+            translate: false,
+        })
+    }
+
+    /// Ends every sweep with a safeguarded translation of the tasks' scalings (see
+    /// [`translations`]); off by default.
+    pub fn with_translation(mut self, on: bool) -> Self {
+        self.translate = on;
+        self
     }
 
     /// Number of features p.
@@ -464,7 +490,15 @@ impl<T: Scalar> UnbalancedBarycenter<T> {
                 ninf
             }
         });
-        Ok(Sweep { log_m, log_u, log_ktu, log_q, log_v })
+        let mut sweep = Sweep { log_m, log_u, log_ktu, log_q, log_v };
+        if self.translate {
+            for (t, c) in translations(ctx, &sweep, eps, gamma) {
+                sweep.log_u.column_mut(t).apply(|x| *x += c);
+                sweep.log_ktu.column_mut(t).apply(|x| *x += c);
+                sweep.log_v.column_mut(t).apply(|x| *x -= c);
+            }
+        }
+        Ok(sweep)
     }
 
     /// `log(K exp(x))` (or with `Kᵀ`), by the log kernel when `in_log`, else by the scaling
@@ -571,6 +605,69 @@ impl Failure {
     fn into_error(self) -> Error {
         Error::Numerical(self.0)
     }
+}
+
+/// Per-task translations `c_t` of the scalings, `log u_t + c_t` and `log v_t − c_t`, that
+/// raise the dual objective of the barycenter problem; empty when none is found.
+///
+/// With dual potentials `φ_t = ε log u_t`, `ψ_t = ε log v_t`, the barycenter's dual is
+///
+/// ```text
+/// max  Σ_t [ −γ <θ_t, exp(−φ_t/γ) − 1> − ε <exp(φ_t/ε), K exp(ψ_t/ε)> ]
+/// s.t. Σ_t w_tj ≤ T for every j,   w_tj = exp(−ψ_tj/γ) = v_tj^(−ε/γ)
+/// ```
+///
+/// (the barycenter q is the multiplier; after a sweep every constraint is tight). Shifting
+/// `(φ_t, ψ_t)` by `(+λ_t, −λ_t)` leaves the plans unchanged and, with `x_t = exp(λ_t/γ)`,
+/// turns the objective's first term into `−γ Σ_t A_t / x_t` (`A_t = Σ_i θ_ti u_ti^(−ε/γ)`) and
+/// the constraints into `Σ_t x_t w_tj ≤ T`. The step takes the direction that is optimal
+/// when the constraints are weighted by q, `x_t ∝ √(A_t / B_t)` with
+/// `B_t = Σ_j q_j w_tj`, scales it onto the feasible set, and is kept only when it raises the
+/// objective: an ascent step, so sweeps plus steps never decrease the dual. A plain sweep
+/// moves this per-task mode only by `(γ/(γ+ε))²`, the slow mode when γ ≫ ε (the idea of
+/// Séjourné et al., *Faster unbalanced optimal transport: translation invariant Sinkhorn*,
+/// AISTATS 2022, for one plan). Sums in f64, by log-sum-exp.
+fn translations<T: Scalar>(ctx: &Ctx<'_, T>, s: &Sweep<T>, eps: T, gamma: T) -> Vec<(usize, T)> {
+    let ratio = eps.to_f64() / gamma.to_f64();
+    let (p, nt) = s.log_v.shape();
+    let tasks: Vec<usize> = (0..nt).filter(|&t| ctx.active[t]).collect();
+    let log_w = |j: usize, t: usize| -ratio * s.log_v[(j, t)].to_f64();
+
+    let mut log_a = Vec::with_capacity(tasks.len());
+    let mut log_x = Vec::with_capacity(tasks.len());
+    for &t in &tasks {
+        let lt = ctx.log_theta.column(t);
+        let a = log_sum_exp(
+            (0..p)
+                .filter(|&i| lt[i].finite())
+                .map(|i| lt[i].to_f64() - ratio * s.log_u[(i, t)].to_f64()),
+        );
+        let b = log_sum_exp((0..p).map(|j| s.log_q[j].to_f64() + log_w(j, t)));
+        log_a.push(a);
+        log_x.push(0.5 * (a - b));
+    }
+
+    let worst = (0..p)
+        .map(|j| log_sum_exp(tasks.iter().zip(&log_x).map(|(&t, &x)| x + log_w(j, t))))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let scale = (tasks.len() as f64).ln() - worst;
+    log_x.iter_mut().for_each(|x| *x += scale);
+
+    let before = log_sum_exp(log_a.iter().copied());
+    let after = log_sum_exp(log_a.iter().zip(&log_x).map(|(&a, &x)| a - x));
+    if !(after < before) || log_x.iter().any(|x| !x.is_finite()) {
+        return Vec::new();
+    }
+    tasks.into_iter().zip(log_x).map(|(t, x)| (t, T::of_f64(x / ratio))).collect()
+}
+
+/// `log Σ exp(x)`, shifted by the maximum (−∞ for no finite term).
+fn log_sum_exp(x: impl Iterator<Item = f64> + Clone) -> f64 {
+    let top = x.clone().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return top;
+    }
+    top + x.map(|v| (v - top).exp()).sum::<f64>().ln()
 }
 
 /// Scaling-domain check of `exp(x)`: every entry with a finite log must be a finite normal

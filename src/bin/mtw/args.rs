@@ -143,6 +143,10 @@ pub struct BarycenterArgs {
     /// Cap on Sinkhorn sweeps.
     #[arg(long, default_value_t = 10_000)]
     pub max_iter: usize,
+    /// End every sweep with a translation step (ascent on the dual; fewer sweeps when
+    /// gamma >> epsilon, same solution).
+    #[arg(long)]
+    pub translate: bool,
     #[command(flatten)]
     pub ot: OtArgs,
 }

@@ -31,7 +31,8 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     let inputs = by_task.transpose();
     let tol = args.tol.map_or_else(T::default_tol, T::of_f64);
     mtw::validate::positive("tol", tol)?;
-    let solver = UnbalancedBarycenter::new(&metric, epsilon, gamma, args.ot.kernel.into())?;
+    let solver = UnbalancedBarycenter::new(&metric, epsilon, gamma, args.ot.kernel.into())?
+        .with_translation(args.translate);
     let out = solver.solve(&inputs, None, tol, args.max_iter)?;
     if !out.converged {
         log::warn!("the barycenter did not converge in {} sweeps", args.max_iter);
@@ -52,6 +53,7 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
             "gamma": num(gamma),
             "tol": num(tol),
             "max_iter": args.max_iter,
+            "translate": args.translate,
             "kernel": format!("{:?}", args.ot.kernel),
             "precision": T::NAME,
             "n_inputs": inputs.ncols(),
