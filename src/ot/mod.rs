@@ -5,6 +5,7 @@ pub mod barycenter;
 pub mod defaults;
 pub mod kernel;
 pub mod metric;
+pub mod translation;
 
 pub use barycenter::{BarycenterOutput, SinkhornState, UnbalancedBarycenter};
 pub use defaults::{default_epsilon, gamma_from_tau};

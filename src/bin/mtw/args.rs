@@ -127,6 +127,9 @@ pub struct FitArgs {
     /// Cap on outer iterations.
     #[arg(long, default_value_t = 20_000)]
     pub max_iter: usize,
+    /// MTW: plain Sinkhorn sweeps, without the translation step (on by default).
+    #[arg(long)]
+    pub no_translate: bool,
     #[command(flatten)]
     pub ot: OtArgs,
 }
@@ -143,8 +146,8 @@ pub struct BarycenterArgs {
     /// Cap on Sinkhorn sweeps.
     #[arg(long, default_value_t = 10_000)]
     pub max_iter: usize,
-    /// End every sweep with a translation step (ascent on the dual; fewer sweeps when
-    /// gamma >> epsilon, same solution).
+    /// Add the translation step to every Sinkhorn sweep (same solution; fewer sweeps when
+    /// gamma >> epsilon, each costlier).
     #[arg(long)]
     pub translate: bool,
     #[command(flatten)]

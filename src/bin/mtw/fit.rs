@@ -92,6 +92,7 @@ fn build<T: Scalar>(
             params.positive = pos;
             params.concomitant = args.concomitant;
             params.max_iter = args.max_iter;
+            params.translate = !args.no_translate;
             if let Some(tol) = tol {
                 params.tol = tol;
                 params.tol_ot = tol;
