@@ -60,17 +60,18 @@
 //! ends its u-update with the per-task shift of the scalings that maximises the barycenter's
 //! dual ([`crate::ot::translation`]). The fixed points are those of the plain sweeps; the
 //! outer loop needs fewer iterations because the barycenters it alternates with no longer lag
-//! behind along their slowest mode. Measured on the overlap study's blur design (overlap 0.5,
-//! trial 0, µ and λ as multiples of λ_max, cold starts, tol 1e-8, one thread while two other
-//! jobs shared the two cores): (0.3, 0.1) 2,318 outer iterations instead of 15,214, 13 s
-//! instead of 54 s; (0.3, 0.01) 3,174 instead of 13,734; (0.03, 0.03) 3,044 instead of
-//! 15,184; (0.1, 0.01) 2,206 instead of 14,583; (0.01, 0.1) 4,972 instead of 6,843;
-//! (0.003, 0.01) 11,328 instead of 22,366: 1.4–6.6× fewer iterations, 1.4–4.4× less time, the
-//! objectives equal to 1e-10 relative. Each outer iteration costs more (a few Newton steps
-//! on T unknowns per sweep), so at a loose tolerance and a low iteration cap the step can
-//! cost more than it saves: on that trial's 5 × 5 study path (tol 1e-4, 1,000 iterations)
-//! it took 53 s instead of 37 s, its fits stopping at objectives from 0.3 % below to 0.4 %
-//! above the plain ones. The studies keep it off.
+//! behind along their slowest mode. Measured with `cargo run --release --example
+//! mtw_translation -- tight` (the overlap study's blur design, overlap 0.5, trial 0; µ and λ
+//! as multiples of λ_max; cold starts, tol 1e-8; one thread while another job used the other
+//! core): at (0.3, 0.1) 1,696 outer iterations instead of 15,214 (4.1 s instead of 46.2 s),
+//! (0.3, 0.01) 1,944 instead of 13,734, (0.03, 0.03) 4,636 instead of 15,184, (0.1, 0.01)
+//! 3,172 instead of 14,583, (0.01, 0.1) 3,192 instead of 6,843, (0.003, 0.01) 16,784 instead
+//! of 22,366: 1.3–9× fewer iterations and 1.1–11× less time, at objectives equal to 3e-11
+//! relative. Each outer iteration costs more (a few Newton steps on T unknowns per sweep), so
+//! at a loose tolerance and a low iteration cap the step can cost more than it saves: on that
+//! trial's 5 × 5 study path (`-- path 1e-4 1000`) it took 58 s instead of 27 s, its fits
+//! stopping at objectives from 0.3 % below to 0.4 % above the plain ones (3 fits at the cap
+//! instead of 12). The studies keep it off.
 //!
 //! # Zero design columns
 //!
@@ -138,7 +139,7 @@ pub struct MtwParams<T: Scalar> {
     /// Whether every Sinkhorn sweep takes the translation step of
     /// [`crate::ot::translation`] (the per-task mass mode that a sweep shrinks only by
     /// `(γ/(γ+ε))²`). On by default: same fixed points, and at the paper's ε and γ tight fits
-    /// need 1.4–6.6× fewer outer iterations (see "Translation step" in the module doc).
+    /// need 1.3–9× fewer outer iterations (see "Translation step" in the module doc).
     pub translate: bool,
 }
 
