@@ -172,6 +172,24 @@ fn single_precision_fig4() {
     check_png(&dir.path().join("fig4_cortex.png"));
 }
 
+#[test]
+fn translate_flag_is_recorded_only_when_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fits = |sub: &str, extra: &[&str]| {
+        let out = dir.path().join(sub);
+        let out = out.to_str().unwrap();
+        let mut args = vec!["--quick", "--experiment", "fig4", "--out", out];
+        args.extend(extra);
+        ok(&run(&args));
+        check_trials(&dir.path().join(sub).join("fig4"), "n_sources", "overlap", 2);
+        let json = std::fs::read_to_string(dir.path().join(sub).join("fig4/run.json")).unwrap();
+        let run: serde_json::Value = serde_json::from_str(&json).unwrap();
+        run["config"]["fits"].clone()
+    };
+    assert_eq!(fits("plain", &[])["translate"], serde_json::Value::Null);
+    assert_eq!(fits("moved", &["--translate"])["translate"], true);
+}
+
 /// A synthetic `--leadfield` folder: X (T × n × p) with smooth deterministic entries, a line
 /// metric |i − j| and, when `regions` > 0, a regions.csv of that many equal runs.
 fn write_user_dir(dir: &Path, t: usize, n: usize, p: usize, regions: usize) {

@@ -51,6 +51,10 @@ pub struct FitConfig {
     pub gamma: &'static str,
     pub kernel: &'static str,
     pub positive: bool,
+    /// MTW's Sinkhorn sweeps take the translation step (`--translate`); left out of the
+    /// record when off, so runs made before the flag existed keep their fingerprint.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub translate: bool,
 }
 
 /// The simulation settings besides k and r.

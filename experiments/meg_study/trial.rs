@@ -30,9 +30,9 @@ pub fn mtw_estimator<T: Scalar>(metric: &DMatrix<f64>, fits: &FitConfig) -> Resu
     params.tol = T::of_f64(fits.tol).max(T::default_tol());
     params.tol_ot = params.tol;
     params.max_iter = fits.max_iter;
-    // The studies' loose tolerance and iteration cap were tuned without the translation step;
-    // with it their paths cost more and stop no closer to the optimum (README, overlap study).
-    params.translate = false;
+    // Off unless `--translate`: the studies' loose tolerance and iteration cap were tuned
+    // without the step (README, overlap study).
+    params.translate = fits.translate;
     Mtw::new(&metric, params, KernelStrategy::Auto)
 }
 
