@@ -51,13 +51,13 @@ fn fit_writes_coefficients_barycenter_and_report() {
     assert!(report["objective"].as_f64().unwrap().is_finite());
     assert_eq!(report["converged"], true);
     assert_eq!(report["parameters"]["mu"].as_f64(), Some(0.05));
-    assert_eq!(report["parameters"]["translate"], true);
+    assert_eq!(report["parameters"]["translate"], false);
     for key in ["datafit", "ot", "l1"] {
         assert!(report["objective_parts"][key].is_number(), "missing part {key}");
     }
 
-    // Without the translation step: the same fit, recorded as such.
-    let plain = path(dir.path(), "plain");
+    // With the translation step: the same fit, recorded as such.
+    let moved = path(dir.path(), "moved");
     let result = mtw(&[
         "fit",
         "--model",
@@ -72,18 +72,18 @@ fn fit_writes_coefficients_barycenter_and_report() {
         "0.05",
         "--lambda",
         "0.05",
-        "--no-translate",
+        "--translate",
         "--out",
-        &plain,
+        &moved,
     ]);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
-    let plain_report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("plain/fit.json")).unwrap())
+    let moved_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("moved/fit.json")).unwrap())
             .unwrap();
-    assert_eq!(plain_report["parameters"]["translate"], false);
-    let plain_coef = npy::read(&dir.path().join("plain/coef.npy")).unwrap();
+    assert_eq!(moved_report["parameters"]["translate"], true);
+    let moved_coef = npy::read(&dir.path().join("moved/coef.npy")).unwrap();
     let gap =
-        coef.data.iter().zip(&plain_coef.data).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        coef.data.iter().zip(&moved_coef.data).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     let scale = coef.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(gap <= 1e-5 * scale, "coefficients differ by {gap:e} (max {scale:e})");
 }

@@ -92,7 +92,7 @@ fn build<T: Scalar>(
             params.positive = pos;
             params.concomitant = args.concomitant;
             params.max_iter = args.max_iter;
-            params.translate = !args.no_translate;
+            params.translate = args.translate;
             if let Some(tol) = tol {
                 params.tol = tol;
                 params.tol_ot = tol;
