@@ -290,9 +290,6 @@ fn catalog<T: Scalar>(config: &Config) -> Result<CatalogOptions<T>> {
     params.tol = T::of_f64(config.tol).max(T::default_tol());
     params.tol_ot = params.tol;
     params.max_iter = config.max_iter;
-    // The studies' loose tolerance and iteration cap were tuned without the translation step;
-    // with it their paths cost more and stop no closer to the optimum (README, overlap study).
-    params.translate = false;
     let mtw = Mtw::new(&metric, params, KernelStrategy::Auto)?;
     Ok(CatalogOptions {
         positive: true,

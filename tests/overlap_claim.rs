@@ -25,7 +25,6 @@ fn catalog() -> CatalogOptions<f64> {
     params.tol = 1e-4;
     params.tol_ot = 1e-4;
     params.max_iter = 300;
-    params.translate = false; // as the overlap study fits
     CatalogOptions {
         positive: true,
         grid_size: 4,

@@ -44,9 +44,6 @@ impl<T: Scalar> Models<T> {
         params.max_iter_ot = settings.max_iter_ot;
         params.max_iter_cd = settings.max_iter_cd;
         params.max_iter = settings.max_iter;
-        // The studies' loose tolerance and iteration cap were tuned without the translation step;
-        // with it their paths cost more and stop no closer to the optimum (README, overlap study).
-        params.translate = false;
         let mtw = Mtw::new(&metric, params, settings.kernel)?;
         Ok(Models {
             mtw,

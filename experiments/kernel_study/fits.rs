@@ -150,9 +150,6 @@ fn try_fit<T: Scalar>(
     params.tol = T::of_f64(1e-6).max(T::default_tol());
     params.tol_ot = params.tol;
     params.max_iter = fp.max_iter;
-    // The studies' loose tolerance and iteration cap were tuned without the translation step;
-    // with it their paths cost more and stop no closer to the optimum (README, overlap study).
-    params.translate = false;
     let clock = Instant::now();
     let fit = Mtw::new(&metric, params, strategy)?.fit(&problem)?;
     let seconds = clock.elapsed().as_secs_f64();
