@@ -185,6 +185,11 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
     let base = |design: &str, target: &str| {
         vec!["fit".to_string(), "--design".into(), design.into(), "--target".into(), target.into()]
     };
+    // Flags a model would ignore are refused rather than dropped silently.
+    let lasso = |extra: &[&str]| {
+        let model = ["--model", "lasso", "--lambda", "0.1"].iter().chain(extra);
+        [base(&x, &y), model.map(|s| s.to_string()).collect()].concat()
+    };
     let cases: Vec<(Vec<String>, &str)> = vec![
         ([base(&nan, &y), vec!["--grid".into(), "2,3".into()]].concat(), "non-finite"),
         ([base(&x, &y3), vec!["--grid".into(), "2,3".into()]].concat(), "tasks"),
@@ -209,6 +214,13 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
             "multiple times",
         ),
         ([base(&x, &y), vec!["--grid".into(), "1,2,3,1".into()]].concat(), "three"),
+        (lasso(&["--translate"]), "translate = true: only mtw and remtw"),
+        (lasso(&["--epsilon", "0.1"]), "epsilon = 0.1: only mtw and remtw"),
+        (lasso(&["--grid", "2,3"]), "grid"),
+        (lasso(&["--kernel", "dense"]), "kernel"),
+        (lasso(&["--tau", "0.3"]), "tau"),
+        (lasso(&["--concomitant"]), "concomitant"),
+        (lasso(&["--mu", "1"]), "take no µ"),
     ];
     for (mut args, needle) in cases {
         args.extend(["--out".to_string(), out.clone()]);

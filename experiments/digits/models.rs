@@ -78,6 +78,8 @@ impl<T: Scalar> Models<T> {
             "remtw" => {
                 let mut re = ReweightedMtw::new(self.mtw.with_penalties(mu, lambda)?);
                 re.max_reweighting = self.settings.max_reweighting;
+                // As in the committed runs (see `CatalogOptions::estimator`).
+                re.stop_at_inner_precision = false;
                 re.tol_reweighting = T::of_f64(self.settings.tol_reweighting);
                 Box::new(ColdStart(re))
             }

@@ -179,6 +179,10 @@ impl<T: Scalar> CatalogOptions<T> {
                 } else {
                     let mut re = ReweightedMtw::new(mtw);
                     re.max_reweighting = self.max_reweighting;
+                    // Grids fit capped inner fits at a loose tol, where the inner precision says
+                    // little: run the steps to `max_reweighting` or to the θ test, as the
+                    // committed study runs did.
+                    re.stop_at_inner_precision = false;
                     Box::new(re)
                 }
             }

@@ -28,6 +28,9 @@ pub enum Command {
     MegForward(MegForwardArgs),
 }
 
+/// τ of the mass bound (11) when `--tau` is not given.
+pub const DEFAULT_TAU: f64 = 0.5;
+
 /// Floating-point precision of the computation.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Precision {
@@ -83,7 +86,7 @@ pub struct OtArgs {
     #[arg(long, conflicts_with = "tau")]
     pub gamma: Option<f64>,
     /// τ in (0, 1) of the mass bound (11): γ = −max(M)/ln τ.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = DEFAULT_TAU)]
     pub tau: f64,
     /// How the Gibbs kernel is applied.
     #[arg(long, value_enum, default_value_t = KernelArg::Auto)]
@@ -128,7 +131,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 20_000)]
     pub max_iter: usize,
     /// MTW: add the translation step to every Sinkhorn sweep (same solution; far fewer
-    /// iterations for tight fits when gamma >> epsilon; not yet with remtw).
+    /// iterations for tight fits when gamma >> epsilon).
     #[arg(long)]
     pub translate: bool,
     #[command(flatten)]

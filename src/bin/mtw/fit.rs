@@ -12,7 +12,7 @@ use mtw::Scalar;
 
 use mtw::select::ModelKind;
 
-use crate::args::{FitArgs, Precision};
+use crate::args::{FitArgs, KernelArg, Precision, DEFAULT_TAU};
 use crate::inputs::{self, num};
 
 pub fn run(args: &FitArgs) -> Result<()> {
@@ -69,6 +69,31 @@ fn one_lambda<T: Scalar>(args: &FitArgs) -> Result<T> {
     }
 }
 
+/// Fails on a transport flag given to a model without a transport term, which would
+/// otherwise be ignored without a word (`--tau` and `--kernel` count when not at their
+/// defaults).
+fn reject_transport_flags(args: &FitArgs) -> Result<()> {
+    let ot = &args.ot;
+    let given: [(&str, Option<String>); 8] = [
+        ("concomitant", args.concomitant.then(|| "true".into())),
+        ("translate", args.translate.then(|| "true".into())),
+        ("metric", ot.metric.metric.as_ref().map(|m| m.display().to_string())),
+        ("grid", ot.metric.grid.as_ref().map(|g| format!("{g:?}"))),
+        ("epsilon", ot.epsilon.map(|e| e.to_string())),
+        ("gamma", ot.gamma.map(|g| g.to_string())),
+        ("tau", (ot.tau != DEFAULT_TAU).then(|| ot.tau.to_string())),
+        ("kernel", (ot.kernel != KernelArg::Auto).then(|| format!("{:?}", ot.kernel))),
+    ];
+    match given.into_iter().find_map(|(flag, value)| value.map(|v| (flag, v))) {
+        Some((flag, value)) => Err(Error::parameter(
+            flag,
+            value,
+            &format!("only mtw and remtw use it, not {}", args.model),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The estimator, its parameters for the report, and its penalty limits (λ_max / µ_max).
 #[allow(clippy::type_complexity)]
 fn build<T: Scalar>(
@@ -78,8 +103,11 @@ fn build<T: Scalar>(
     let mu = T::of_f64(args.mu);
     let tol = args.tol.map(T::of_f64);
     let pos = args.positive;
-    if !args.model.uses_transport() && args.concomitant {
-        return Err(Error::parameter("concomitant", true, "only mtw and remtw support it"));
+    if !args.model.uses_transport() {
+        reject_transport_flags(args)?;
+    }
+    if matches!(args.model, ModelKind::Lasso | ModelKind::Relasso) && args.mu != 0.0 {
+        return Err(Error::parameter("mu", args.mu, "lasso and relasso take no µ, only --lambda"));
     }
     let lambdas: Vec<T> = args.lambda.iter().map(|&l| T::of_f64(l)).collect();
     let per_task = lambdas.len() > 1;

@@ -25,7 +25,7 @@ pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
         )),
         (None, Some(shape)) => GroundMetric::grid_squared_euclidean(shape)?.normalized_by_median(),
         (None, None) => {
-            Err(Error::parameter("metric", "none", "this model needs --metric or --grid"))
+            Err(Error::parameter("metric", "none", "give --metric M.npy or --grid W,H[,D]"))
         }
     }
 }
