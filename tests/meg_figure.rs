@@ -118,7 +118,7 @@ fn bad_figure_requests_are_typed_errors() {
         markers: vec![Marker { vertex: 10242, color: task_color(0), shape: MarkerShape::Cross }],
         legend: vec![],
     };
-    let err = draw_panels(&surface, &[panel.clone()], &path, (100, 100)).unwrap_err();
+    let err = draw_panels(&surface, std::slice::from_ref(&panel), &path, (100, 100)).unwrap_err();
     assert!(matches!(err, Error::Shape(_)), "{err}");
     let ok = Panel { markers: vec![], ..panel };
     assert!(matches!(draw_panels(&surface, &[ok], &path, (10, 100)), Err(Error::Parameter { .. })));

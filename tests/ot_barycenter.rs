@@ -331,14 +331,20 @@ fn grid_inputs(spiky: bool) -> DMatrix<f64> {
     })
 }
 
-#[test]
-fn translation_step_cuts_sweeps_at_large_gamma_over_epsilon() {
+/// The 16 × 16 grid's median-normalised metric with the paper's ε and γ (τ = 0.5).
+fn paper_grid_16() -> (GroundMetric<f64>, f64, f64) {
     let metric = GroundMetric::<f64>::grid_squared_euclidean(&[16, 16])
         .unwrap()
         .normalized_by_median()
         .unwrap();
     let eps = mtw::ot::default_epsilon(&metric);
     let gamma = mtw::ot::gamma_from_tau(&metric, 0.5).unwrap();
+    (metric, eps, gamma)
+}
+
+#[test]
+fn translation_step_cuts_sweeps_at_large_gamma_over_epsilon() {
+    let (metric, eps, gamma) = paper_grid_16();
     for spiky in [false, true] {
         let inputs = grid_inputs(spiky);
         let solve = |translate: bool| {
@@ -366,6 +372,32 @@ fn translation_step_cuts_sweeps_at_large_gamma_over_epsilon() {
             "spiky {spiky}: {} sweeps with translation, {} without",
             moved.iterations,
             plain.iterations
+        );
+    }
+}
+
+#[test]
+fn error_estimate_predicts_the_distance_left_by_a_slow_solve() {
+    // With γ/ε ≈ 6000 the per-sweep test stops thousands of tols from the fixed point; the
+    // estimate must say how far, within a factor 2 (the true distance measured against a solve
+    // 1,000 times tighter, with the translation step).
+    let (metric, eps, gamma) = paper_grid_16();
+    let inputs = grid_inputs(false);
+    let solver = || UnbalancedBarycenter::new(&metric, eps, gamma, KernelStrategy::Auto).unwrap();
+    let exact = solver().with_translation(true).solve(&inputs, None, 1e-11, 200_000);
+    let exact = exact.unwrap().barycenter;
+    for tol in [1e-7, 1e-8] {
+        let out = solver().solve(&inputs, None, tol, 200_000).unwrap();
+        let distance = (&out.barycenter - &exact).amax() / exact.amax();
+        let estimate = out.error_estimate.expect("the changes were shrinking");
+        eprintln!(
+            "tol {tol:e}: {} sweeps, distance {distance:e}, estimate {estimate:e}",
+            out.iterations
+        );
+        assert!(out.converged && distance > 10.0 * tol, "tol {tol:e}: not a slow case");
+        assert!(
+            estimate > 0.5 * distance && estimate < 2.0 * distance,
+            "tol {tol:e}: estimate {estimate:e}, distance {distance:e}"
         );
     }
 }

@@ -62,6 +62,9 @@ pub fn run_trial<T: Scalar, R: Rng + ?Sized>(
     Ok(out)
 }
 
+/// A model's named values in [`METRICS`] order, and its coefficients θ.
+type ModelResult = (Vec<(&'static str, f64)>, DMatrix<f64>);
+
 /// Selects, refits and scores one model; returns its values in [`METRICS`] order and θ.
 fn run_model<T: Scalar>(
     split: &SplitData<T>,
@@ -69,7 +72,7 @@ fn run_model<T: Scalar>(
     name: &str,
     spec: &GridSpec,
     options: CvOptions,
-) -> Result<(Vec<(&'static str, f64)>, DMatrix<f64>)> {
+) -> Result<ModelResult> {
     let refs = |r| Models::reference(&split.problem, r);
     let grid = spec.grid(refs)?;
     let builder = |h: &Hyper| models.build(name, h);

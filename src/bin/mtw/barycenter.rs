@@ -37,6 +37,14 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     if !out.converged {
         log::warn!("the barycenter did not converge in {} sweeps", args.max_iter);
     }
+    let estimate = out.error_estimate.map(|e| e.to_f64());
+    if out.converged && estimate.is_some_and(|e| e > 10.0 * tol.to_f64()) {
+        log::warn!(
+            "converged by the per-sweep test, but the sweeps were shrinking so slowly that about \
+             {:.1e} is still to go (try --translate or a smaller --tol)",
+            estimate.unwrap_or(f64::NAN)
+        );
+    }
 
     inputs::out_dir(&args.ot.out)?;
     inputs::remove_stale(&args.ot.out, &["barycenter.npy", "marginals.npy", "barycenter.json"])?;
@@ -46,6 +54,7 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
         "ot_objective": num(out.objective),
         "iterations": out.iterations,
         "converged": out.converged,
+        "error_estimate": estimate,
         "log_domain_used": out.log_domain_used,
         "seconds": timer.elapsed().as_secs_f64(),
         "parameters": {
