@@ -49,11 +49,12 @@ fn main() -> mtw::Result<()> {
             let seconds = clock.elapsed().as_secs_f64();
             println!(
                 "{name:12} translate {translate:5}: {:6} sweeps, converged {}, {seconds:6.2} s \
-                 ({:.3} ms per sweep), objective {:.12e}",
+                 ({:.3} ms per sweep), objective {:.12e}, distance left ≈ {:.1e}",
                 out.iterations,
                 out.converged,
                 1e3 * seconds / out.iterations as f64,
-                out.objective
+                out.objective,
+                out.error_estimate.unwrap_or(f64::NAN)
             );
         }
     }
