@@ -28,8 +28,6 @@ mod digits;
 use std::path::Path;
 use std::time::Instant;
 
-use clap::Parser;
-
 use mtw::data::MfeatPix;
 use mtw::study::runner::run_files;
 use mtw::study::{load_results, merge_shards, run_trials, Row, RunOptions, Study, TrialKey};
@@ -43,7 +41,7 @@ use digits::trial::run_trial;
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
-    let cli = Cli::parse();
+    let cli = mtw::study::parse_args::<Cli>("digits_study");
     match run(&cli) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),

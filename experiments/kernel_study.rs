@@ -60,7 +60,10 @@ use mtw::{Error, Result};
 
 /// Command-line flags.
 #[derive(Parser, Debug)]
-#[command(about = "Kernel strategy study: time, memory, accuracy of the barycenter kernels")]
+#[command(
+    about = "Kernel strategy study: time, memory, accuracy of the barycenter kernels",
+    allow_negative_numbers = true
+)]
 pub struct Args {
     /// A few seconds: 6×6 and 8×8 grids at ε = 1/p, an ε sweep over 1e-2 and 1e-3 on 8×8, T = 3,
     /// short time budgets (used by the integration test).
@@ -118,12 +121,12 @@ struct Config<'a> {
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
-    let args = Args::parse();
+    let args = mtw::study::parse_args::<Args>("kernel_study");
     match real_main(&args) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
         Err(e) => {
-            eprintln!("kernel_study: {e}");
+            eprintln!("kernel_study: error: {e}");
             std::process::exit(2);
         }
     }
@@ -137,6 +140,9 @@ fn real_main(args: &Args) -> Result<bool> {
             args.memory_budget_mb,
             "must be finite and > 0",
         ));
+    }
+    if let Some(budget) = args.time_budget_s.filter(|b| !(b.is_finite() && *b > 0.0)) {
+        return Err(Error::parameter("time-budget-s", budget, "must be finite and > 0"));
     }
     if args.mtw_fits {
         return run_fits(args);

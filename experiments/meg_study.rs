@@ -55,8 +55,6 @@ mod meg_study;
 use std::path::Path;
 use std::time::Instant;
 
-use clap::Parser;
-
 use mtw::meg::{SourceSpaceKind, SubjectDistribution};
 use mtw::model::mtw::Mtw;
 use mtw::study::runner::run_files;
@@ -71,7 +69,7 @@ use meg_study::trial::{catalog, mtw_estimator, run_trial};
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
-    match run(&Cli::parse()) {
+    match run(&mtw::study::parse_args::<Cli>("meg_study")) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
         Err(error) => {

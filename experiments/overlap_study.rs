@@ -60,12 +60,13 @@ struct Args {
     /// Solver tolerance (relative duality gap, or relative change of θ and of the objective).
     #[arg(long, default_value_t = 1e-4)]
     tol: f64,
-    /// Cap on each fit's (outer) iterations; the CSV records whether a fit converged.
-    #[arg(long, default_value_t = 1000)]
-    max_iter: usize,
-    /// Points per hyperparameter axis.
-    #[arg(long, default_value_t = 10)]
-    grid_size: usize,
+    /// Cap on each fit's (outer) iterations; the CSV records whether a fit converged
+    /// [default: 1000; 10 with --quick].
+    #[arg(long)]
+    max_iter: Option<usize>,
+    /// Points per hyperparameter axis [default: 10; 2 with --quick].
+    #[arg(long)]
+    grid_size: Option<usize>,
     /// Largest and smallest MTW µ on its grid, as multiples of λ_max.
     #[arg(long, value_delimiter = ',', default_value = "0.3,0.003")]
     mtw_mu_range: Vec<f64>,
@@ -81,7 +82,7 @@ struct Args {
     /// Output folder.
     #[arg(long, default_value = "results/overlap_study")]
     out: PathBuf,
-    /// A few trials on a small grid, for a check in seconds.
+    /// A few trials on a small grid, for a check in seconds (flags given explicitly still win).
     #[arg(long)]
     quick: bool,
     /// Replace results of another configuration in `--out`.
@@ -134,7 +135,7 @@ struct Config {
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
-    if let Err(error) = run(Args::parse()) {
+    if let Err(error) = run(mtw::study::parse_args::<Args>("overlap_study")) {
         eprintln!("overlap_study: error: {error}");
         std::process::exit(2);
     }
@@ -208,6 +209,9 @@ fn config(args: &Args) -> Result<Config> {
     if models.is_empty() {
         return Err(Error::parameter("models", "none", "give at least one model"));
     }
+    if let Some(twice) = models.iter().enumerate().find(|(i, m)| models[..*i].contains(m)) {
+        return Err(Error::parameter("models", twice.1, "is listed twice"));
+    }
     if args.overlaps.iter().any(|r| !(0.0..=1.0).contains(r)) {
         return Err(Error::parameter(
             "overlaps",
@@ -220,17 +224,19 @@ fn config(args: &Args) -> Result<Config> {
         gaussian_n_samples: args.n_samples,
         ..OverlapConfig::default()
     };
-    // --quick: one trial per level, 2 points per axis, at most 10 iterations per fit.
-    let (trials, grid_size) = if args.quick {
-        (args.trials.unwrap_or(1), 2)
-    } else {
-        (args.trials.unwrap_or(100), args.grid_size)
+    // --quick: one trial per level, 2 points per axis, 10 iterations per fit, unless given.
+    let pick = |given: Option<usize>, quick: usize, full: usize| {
+        given.unwrap_or(if args.quick { quick } else { full })
     };
-    let max_iter = if args.quick { args.max_iter.min(10) } else { args.max_iter };
+    let trials = pick(args.trials, 1, 100);
+    let grid_size = pick(args.grid_size, 2, 10);
+    let max_iter = pick(args.max_iter, 10, 1000);
     let max_reweighting = if args.quick { 2 } else { 10 };
     mtw::validate::positive("tol", args.tol)?;
-    if trials == 0 || grid_size == 0 {
-        return Err(Error::parameter("trials/grid-size", 0, "must be >= 1"));
+    for (name, value) in [("trials", trials), ("grid-size", grid_size), ("max-iter", max_iter)] {
+        if value == 0 {
+            return Err(Error::parameter(name, 0, "must be >= 1"));
+        }
     }
     Ok(Config {
         trials,

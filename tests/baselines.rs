@@ -439,6 +439,9 @@ fn invalid_parameters_are_rejected() {
     assert!(matches!(GroupLasso::new(-0.1), Err(Error::Parameter { .. })));
     assert!(matches!(Dirty::new(1.0, f64::NAN), Err(Error::Parameter { .. })));
     assert!(matches!(MultiLevelLasso::new(-1.0, 1.0), Err(Error::Parameter { .. })));
+    // One penalty at 0 leaves the product C ⊙ S free to rescale: no minimum, refused.
+    assert!(matches!(MultiLevelLasso::new(0.0, 1.0), Err(Error::Parameter { .. })));
+    assert!(matches!(MultiLevelLasso::new(1.0, 0.0), Err(Error::Parameter { .. })));
     assert!(matches!(ReweightedLasso::new(f64::INFINITY), Err(Error::Parameter { .. })));
 
     // Fields are public: a fit re-validates them.

@@ -186,9 +186,9 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         vec!["fit".to_string(), "--design".into(), design.into(), "--target".into(), target.into()]
     };
     // Flags a model would ignore are refused rather than dropped silently.
+    let strings = |args: &[&str]| args.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let lasso = |extra: &[&str]| {
-        let model = ["--model", "lasso", "--lambda", "0.1"].iter().chain(extra);
-        [base(&x, &y), model.map(|s| s.to_string()).collect()].concat()
+        [base(&x, &y), strings(&["--model", "lasso", "--lambda", "0.1"]), strings(extra)].concat()
     };
     let cases: Vec<(Vec<String>, &str)> = vec![
         ([base(&nan, &y), vec!["--grid".into(), "2,3".into()]].concat(), "non-finite"),
@@ -221,6 +221,12 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         (lasso(&["--tau", "0.3"]), "tau"),
         (lasso(&["--concomitant"]), "concomitant"),
         (lasso(&["--mu", "1"]), "take no µ"),
+        (
+            [base(&x, &y), strings(&["--model", "group-lasso", "--mu", "1", "--lambda", "2"])]
+                .concat(),
+            "takes no λ",
+        ),
+        ([base(&x, &y), strings(&["--model", "mll", "--lambda", "0.1"])].concat(), "no minimum"),
     ];
     for (mut args, needle) in cases {
         args.extend(["--out".to_string(), out.clone()]);
@@ -231,6 +237,21 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one line: {stderr}");
         assert!(stderr.to_lowercase().contains(needle), "{args:?}: {stderr} lacks {needle}");
         assert!(!Path::new(&out).join("coef.npy").exists());
+    }
+}
+
+#[test]
+fn usage_errors_name_what_is_missing_on_one_line() {
+    for (args, needle) in [
+        (vec!["fit", "--design", "X.npy"], "--target <Y.npy> --out <DIR>"),
+        (vec!["barycenter"], "--inputs <A.npy> --out <DIR>"),
+        (vec!["fit", "--kernel", "foo"], "possible values: auto"),
+    ] {
+        let result = mtw(&args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one line: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr} lacks {needle}");
     }
 }
 

@@ -190,3 +190,17 @@ fn quick_mtw_fits_record_every_strategy_and_precision() {
         assert!(gap.abs() < bound, "{model}: objective gap {gap}");
     }
 }
+
+#[test]
+fn a_time_budget_must_be_positive() {
+    let dir = tempfile::tempdir().unwrap();
+    for budget in ["0", "-1"] {
+        let result = kernel(dir.path(), &["--time-budget-s", budget]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "budget {budget}: {stderr}");
+        assert!(
+            stderr.contains("kernel_study: error: invalid parameter time-budget-s"),
+            "{stderr}"
+        );
+    }
+}

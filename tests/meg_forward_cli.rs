@@ -159,31 +159,26 @@ fn bad_inputs_exit_2_with_a_message() {
     let out = out.to_str().unwrap();
     let wrong_shape = dir.path().join("t34.npy");
     npy::write(&wrong_shape, &[3, 4], &[0.0; 12]).unwrap();
-    let stretched = dir.path().join("stretch.npy");
-    npy::write(
-        &stretched,
-        &[4, 4],
-        &[2.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.065, 0.0, 0.0, 0.0, 1.0],
-    )
-    .unwrap();
-    let bad_last_row = dir.path().join("last.npy");
-    npy::write(
-        &bad_last_row,
-        &[4, 4],
-        &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.065, 0.0, 0.0, 1.0, 1.0],
-    )
-    .unwrap();
+    // 4 × 4 transforms: the identity with entry (2, 3) (the z translation, metres) and one
+    // more entry changed.
+    let transform = |name: &str, z: f64, (index, value): (usize, f64)| {
+        let mut t = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, z, 0.0, 0.0, 0.0, 1.0];
+        t[index] = value;
+        let path = dir.path().join(name);
+        npy::write(&path, &[4, 4], &t).unwrap();
+        path
+    };
+    let stretched = transform("stretch.npy", 0.065, (0, 2.0));
+    let bad_last_row = transform("last.npy", 0.065, (14, 1.0));
     // The identity: the head 65 mm off its nominal place, through the sensors (sources beyond
     // the nearest coil).
-    let through = dir.path().join("through.npy");
-    npy::write(
-        &through,
-        &[4, 4],
-        &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-    )
-    .unwrap();
+    let through = transform("through.npy", 0.0, (0, 1.0));
+    // The nominal 65 mm written as 65 (millimetres where metres are expected): the helmet
+    // is 65 m away and the lead field would be ~1e-15.
+    let far = transform("far.npy", 65.0, (0, 1.0));
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--trans", through.to_str().unwrap()], "helmet"),
+        (vec!["--trans", far.to_str().unwrap()], "in metres"),
         (vec!["--scale", "3"], "helmet"),
         (vec!["--trans", wrong_shape.to_str().unwrap()], "4 x 4"),
         (vec!["--trans", stretched.to_str().unwrap()], "rotation"),

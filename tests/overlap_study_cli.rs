@@ -58,9 +58,30 @@ fn bad_flags_exit_2_with_a_message() {
         vec!["--quick", "--models", "nope", "--out", out],
         vec!["--quick", "--design", "fog", "--out", out],
         vec!["--quick", "--precision", "f16", "--out", out],
+        vec!["--quick", "--models", "lasso,lasso", "--out", out],
+        vec!["--quick", "--grid-size", "0", "--out", out],
+        vec!["--quick", "--trials", "x", "--out", out],
     ] {
         let result = run(&args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
         assert_eq!(result.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&result.stderr).contains("error"), "{args:?}");
+        assert!(stderr.contains("overlap_study: error"), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one line: {stderr}");
     }
+    // A refused configuration writes nothing, so the corrected command can use the folder.
+    assert!(!dir.path().join("run.json").exists());
+}
+
+#[test]
+fn explicit_flags_win_over_quick() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let args = ["--quick", "--grid-size", "3", "--max-iter", "5", "--models", "lasso"];
+    let result = run(&[&args[..], &["--overlaps", "0", "--out", out]].concat());
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(info["config"]["grid_size"], 3, "{info}");
+    assert_eq!(info["config"]["max_iter"], 5, "{info}");
 }

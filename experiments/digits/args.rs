@@ -22,7 +22,7 @@ pub enum Precision {
 /// Lasso, Dirty model, multi-level Lasso, MTW and reweighted MTW, each selected by
 /// cross-validation. Rerunning the same command resumes an interrupted run.
 #[derive(Parser, Debug)]
-#[command(name = "digits_study", version, about)]
+#[command(name = "digits_study", version, about, allow_negative_numbers = true)]
 pub struct Cli {
     /// Random training/validation splits per training size [default: 50; --quick: 1].
     #[arg(long)]

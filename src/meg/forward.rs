@@ -47,6 +47,11 @@ pub struct ForwardModel {
     origin: Vec3,
 }
 
+/// Largest plausible distance (m) from the sphere origin to the nearest coil: a VectorView
+/// helmet's coils sit about 0.1 m from a head's centre; 0.3 m leaves room for any head
+/// placement while catching a helmet moved away by a unit error.
+pub const MAX_COIL_RADIUS: f64 = 0.3;
+
 impl ForwardModel {
     /// Places the coil rule on each channel and maps it to the head frame: point k of a channel
     /// with frame (r0, ex, ey, ez) is `p_k = T(r0 + x_k ex + y_k ey + z_k ez)` and its direction
@@ -95,6 +100,9 @@ impl ForwardModel {
     /// point: the spherical model describes sources inside the head and sensors outside it, so a
     /// placement (transform, scale) that pushes a source past the nearest coil is not a head in
     /// a helmet. Fails with the farthest source and the nearest coil distance in millimetres.
+    /// Also fails when even the nearest coil is more than [`MAX_COIL_RADIUS`] from the origin:
+    /// the helmet is then nowhere near the head (typically a translation given in millimetres
+    /// where metres are expected), and the lead field would be ~1e12 times too small.
     pub fn check_sources_inside(&self, rr_head: &[Vec3]) -> Result<()> {
         let radius = |r: &Vec3| (r - self.origin).norm();
         let nearest_coil = self
@@ -103,6 +111,14 @@ impl ForwardModel {
             .flatten()
             .map(|pt| radius(&pt.position))
             .fold(f64::INFINITY, f64::min);
+        if nearest_coil > MAX_COIL_RADIUS {
+            return Err(Error::parameter(
+                "placement",
+                format!("nearest coil {:.1} mm from the sphere origin", 1e3 * nearest_coil),
+                "the helmet is nowhere near the head (its coils sit about 100 mm from it): is \
+                 the transform's translation in metres?",
+            ));
+        }
         let farthest =
             rr_head.iter().enumerate().max_by(|a, b| radius(a.1).total_cmp(&radius(b.1)));
         match farthest {

@@ -62,7 +62,11 @@ pub struct MultiLevelLasso<T: Scalar> {
 solver_settings!(nested: MultiLevelLasso);
 
 impl<T: Scalar> MultiLevelLasso<T> {
-    /// A multi-level Lasso with penalties `mu ≥ 0` (on C) and `lambda ≥ 0` (on S).
+    /// A multi-level Lasso with penalties `mu > 0` (on C) and `lambda > 0` (on S).
+    ///
+    /// Both must be positive: with one of them 0, scaling C up and S down (or the reverse)
+    /// drives the other penalty to 0 without changing θ = C ⊙ S, so the objective has no
+    /// minimum and the alternation would run forever with C or S growing without bound.
     pub fn new(mu: T, lambda: T) -> Result<Self> {
         let est = MultiLevelLasso {
             mu,
@@ -77,10 +81,18 @@ impl<T: Scalar> MultiLevelLasso<T> {
         Ok(est)
     }
 
-    /// Checks the penalties (finite, ≥ 0) and the tolerances.
+    /// Checks the penalties (finite, > 0) and the tolerances.
     pub fn validate(&self) -> Result<()> {
-        cd::check_penalty("mu", self.mu)?;
-        cd::check_penalty("lambda", self.lambda)?;
+        for (name, value) in [("mu", self.mu), ("lambda", self.lambda)] {
+            cd::check_penalty(name, value)?;
+            if value == T::zero() {
+                return Err(Error::parameter(
+                    name,
+                    value,
+                    "must be > 0 for mll (with 0 the objective has no minimum)",
+                ));
+            }
+        }
         cd::check_tol(self.tol)?;
         cd::check_tol(self.inner_tol)
     }

@@ -120,10 +120,12 @@ pub struct BarycenterOutput<T: Scalar> {
     /// Whether the relative max change of θ̄ and of the left marginals fell below tolerance
     /// (see the module documentation for the exact rule).
     pub converged: bool,
-    /// Estimated distance still to go, in the units of `tol`: the last change times
-    /// `ρ/(1 − ρ)`, where ρ is the contraction per sweep seen over the last sweeps (up to
-    /// ten). When γ ≫ ε a converged solve can be far more than `tol` from the fixed point;
-    /// `None` with fewer than three sweeps or when the changes are not shrinking.
+    /// Estimated distance still to go of the quantities the stopping rule watches (θ̄ and the
+    /// left marginals, relative, the larger of the two): the last change times `ρ/(1 − ρ)`,
+    /// where ρ is the contraction per sweep seen over the last sweeps (up to ten). When
+    /// γ ≫ ε a converged solve can be far more than `tol` from the fixed point; θ̄ alone is
+    /// often much closer than the marginals. `None` with fewer than three sweeps or when the
+    /// changes are not shrinking.
     pub error_estimate: Option<T>,
     /// Whether the log domain was used (from the start, or after an Auto switch).
     pub log_domain_used: bool,

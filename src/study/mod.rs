@@ -94,6 +94,7 @@
 //! (such a race is detected afterwards, as a trial recorded twice); charts have linear axes
 //! only.
 
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod glyphs;
@@ -111,6 +112,7 @@ pub mod stats;
 pub mod summary;
 pub mod table;
 
+pub use cli::parse_args;
 pub use config::{RunInfo, Study};
 pub use heatmap::{Image, ImageGrid};
 pub use key::{Measurement, Row, TrialKey};

@@ -144,7 +144,9 @@ pub struct BarycenterArgs {
     /// Inputs A.npy, T×p, non-negative.
     #[arg(long, value_name = "A.npy")]
     pub inputs: PathBuf,
-    /// Tolerance on the relative change of the barycenter (default: 1e-8 in f64, 1e-5 in f32).
+    /// Tolerance on the relative change per sweep of the barycenter and of the left marginals
+    /// (default: 1e-8 in f64, 1e-5 in f32); barycenter.json's error_estimate says how far
+    /// from the fixed point that left them.
     #[arg(long)]
     pub tol: Option<f64>,
     /// Cap on Sinkhorn sweeps.

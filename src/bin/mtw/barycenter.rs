@@ -27,7 +27,7 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     // A.npy is T×p; the solver takes one input per column (p×T). Values are checked in the
     // file's (task, feature) order first, so error messages name entries as numpy does.
     let by_task = array.to_matrix::<T>(&args.inputs, "the inputs")?;
-    mtw::validate::nonnegative_matrix("A.npy", &by_task)?;
+    mtw::validate::nonnegative_matrix(&args.inputs.display().to_string(), &by_task)?;
     let inputs = by_task.transpose();
     let tol = args.tol.map_or_else(T::default_tol, T::of_f64);
     mtw::validate::positive("tol", tol)?;
@@ -39,9 +39,11 @@ fn run_in<T: Scalar>(args: &BarycenterArgs) -> Result<()> {
     }
     let estimate = out.error_estimate.map(|e| e.to_f64());
     if out.converged && estimate.is_some_and(|e| e > 10.0 * tol.to_f64()) {
+        let hint = if args.translate { "" } else { "; --translate often needs far fewer sweeps" };
         log::warn!(
-            "converged by the per-sweep test, but the sweeps were shrinking so slowly that about \
-             {:.1e} is still to go (try --translate or a smaller --tol)",
+            "the per-sweep test was met, but its changes shrank so slowly that the barycenter or \
+             the marginals may still be about {:.1e} (relative) from the fixed point: a smaller \
+             --tol gets closer{hint}",
             estimate.unwrap_or(f64::NAN)
         );
     }

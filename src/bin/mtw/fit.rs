@@ -28,14 +28,16 @@ fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
     }
     let problem = inputs::problem::<T>(&args.design, &args.target)?;
     let (estimator, mut parameters, limits) = build::<T>(args, &problem)?;
-    let fit = estimator.fit(&problem)?;
 
+    // Clear earlier outputs before fitting, so a fit that fails leaves none behind either.
     inputs::out_dir(&args.ot.out)?;
     let out = &args.ot.out;
     inputs::remove_stale(
         out,
         &["coef.npy", "barycenter.npy", "coef_shared.npy", "coef_specific.npy", "fit.json"],
     )?;
+    let fit = estimator.fit(&problem)?;
+
     npy::write_matrix(&out.join("coef.npy"), &fit.coef)?;
     if let Some(bary) = &fit.barycenter {
         npy::write_vector(&out.join("barycenter.npy"), bary)?;
@@ -108,6 +110,13 @@ fn build<T: Scalar>(
     }
     if matches!(args.model, ModelKind::Lasso | ModelKind::Relasso) && args.mu != 0.0 {
         return Err(Error::parameter("mu", args.mu, "lasso and relasso take no µ, only --lambda"));
+    }
+    if args.model == ModelKind::GroupLasso && args.lambda.iter().any(|&l| l != 0.0) {
+        return Err(Error::parameter(
+            "lambda",
+            format!("{:?}", args.lambda),
+            "group-lasso takes no λ, only --mu",
+        ));
     }
     let lambdas: Vec<T> = args.lambda.iter().map(|&l| T::of_f64(l)).collect();
     let per_task = lambdas.len() > 1;

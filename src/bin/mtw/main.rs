@@ -9,13 +9,11 @@ mod fit;
 mod inputs;
 mod meg_forward;
 
-use clap::Parser;
-
 use args::{Cli, Command};
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = parse_args();
+    let cli: Cli = mtw::study::parse_args("mtw");
     let result = match cli.command {
         Command::Fit(args) => fit::run(&args),
         Command::Barycenter(args) => barycenter::run(&args),
@@ -24,23 +22,5 @@ fn main() {
     if let Err(error) = result {
         eprintln!("mtw: error: {error}");
         std::process::exit(2);
-    }
-}
-
-/// Parses the arguments; a usage error becomes one line on stderr and exit status 2.
-fn parse_args() -> Cli {
-    use clap::error::ErrorKind;
-    match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            e.exit()
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("mtw: error: {first} (see mtw --help)");
-            std::process::exit(2);
-        }
     }
 }

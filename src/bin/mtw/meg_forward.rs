@@ -47,6 +47,7 @@ impl From<SourcesArg> for SourceSpaceKind {
 
 /// Arguments of `mtw meg-forward`.
 #[derive(clap::Args, Debug)]
+#[command(allow_negative_numbers = true)]
 pub struct MegForwardArgs {
     /// Device-to-head transform, a 4×4 .npy (metres, rigid). Default: the nominal placement.
     #[arg(long, value_name = "T.npy")]
