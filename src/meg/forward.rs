@@ -126,8 +126,8 @@ impl ForwardModel {
                 "placement",
                 format!("source {s} at {:.1} mm from the sphere origin", 1e3 * radius(r)),
                 &format!(
-                    "the nearest coil is {:.1} mm from it: the transform or scale puts the \
-                     head through the sensor helmet",
+                    "the nearest coil is {:.1} mm from the origin: the transform or scale puts \
+                     the head through the sensor helmet",
                     1e3 * nearest_coil
                 ),
             )),

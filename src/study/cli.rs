@@ -12,9 +12,20 @@ pub fn parse_args<P: Parser>(program: &str) -> P {
         Ok(parsed) => parsed,
         Err(e) if shown_as_is(e.kind()) => e.exit(),
         Err(e) => {
-            eprintln!("{program}: error: {} (see {program} --help)", one_line(&e.to_string()));
+            let help = format!("{program}{} --help", subcommand::<P>());
+            eprintln!("{program}: error: {} (see {help})", one_line(&e.to_string()));
             std::process::exit(2);
         }
+    }
+}
+
+/// `" <name>"` when the first argument names one of `P`'s subcommands, else empty: the help
+/// to point to.
+fn subcommand<P: Parser>() -> String {
+    let first = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    match first {
+        Some(name) if P::command().find_subcommand(&name).is_some() => format!(" {name}"),
+        _ => String::new(),
     }
 }
 
