@@ -209,9 +209,7 @@ fn config(args: &Args) -> Result<Config> {
     if models.is_empty() {
         return Err(Error::parameter("models", "none", "give at least one model"));
     }
-    if let Some(twice) = models.iter().enumerate().find(|(i, m)| models[..*i].contains(m)) {
-        return Err(Error::parameter("models", twice.1, "is listed twice"));
-    }
+    mtw::validate::distinct("models", &models)?;
     if args.overlaps.iter().any(|r| !(0.0..=1.0).contains(r)) {
         return Err(Error::parameter(
             "overlaps",

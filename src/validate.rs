@@ -67,3 +67,12 @@ pub fn nonnegative<T: Scalar>(name: &str, value: T) -> Result<()> {
         Err(Error::parameter(name, value, "must be finite and >= 0"))
     }
 }
+
+/// Fails with [`Error::Parameter`] naming the first value of `values` that repeats an earlier
+/// one ("is listed twice").
+pub fn distinct<V: PartialEq + std::fmt::Display>(name: &str, values: &[V]) -> Result<()> {
+    match values.iter().enumerate().find(|(k, v)| values[..*k].contains(v)) {
+        Some((_, twice)) => Err(Error::parameter(name, twice, "is listed twice")),
+        None => Ok(()),
+    }
+}

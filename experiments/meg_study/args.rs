@@ -213,11 +213,7 @@ impl Cli {
         if models.is_empty() {
             return Err(Error::parameter("models", "none", "give at least one model"));
         }
-        for (k, m) in models.iter().enumerate() {
-            if models[..k].contains(m) {
-                return Err(Error::parameter("models", m, "is listed twice"));
-            }
-        }
+        mtw::validate::distinct("models", &models)?;
         Ok(models)
     }
 
@@ -247,11 +243,7 @@ impl Cli {
                         "give fractions in [0, 1]",
                     ));
                 }
-                for (k, r) in levels.iter().enumerate() {
-                    if levels[..k].contains(r) {
-                        return Err(Error::parameter("overlaps", r, "is listed twice"));
-                    }
-                }
+                mtw::validate::distinct("overlaps", &levels)?;
                 let axis = Axis::Overlap { n_sources: FIG5_SOURCES, levels };
                 (vec![FIG5_TASKS], axis, trials(30), self.models()?)
             }
@@ -288,12 +280,7 @@ fn check_counts(flag: &str, values: &[usize]) -> Result<()> {
     if values.is_empty() || values.contains(&0) {
         return Err(Error::parameter(flag, format!("{values:?}"), "give counts >= 1"));
     }
-    for (k, v) in values.iter().enumerate() {
-        if values[..k].contains(v) {
-            return Err(Error::parameter(flag, v, "is listed twice"));
-        }
-    }
-    Ok(())
+    mtw::validate::distinct(flag, values)
 }
 
 /// `n` log-spaced multiples of λ_max from `range[0]` down to `range[1]`.

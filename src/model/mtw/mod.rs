@@ -147,8 +147,8 @@ pub struct MtwParams<T: Scalar> {
     /// Whether every Sinkhorn sweep takes the translation step of
     /// [`crate::ot::translation`] (the per-task mass mode that a sweep shrinks only by
     /// `(γ/(γ+ε))²`). Off by default. Same fixed points; at the paper's ε and γ tight fits
-    /// need 1.3–9× fewer outer iterations, loose ones can cost more, and reweighted MTW with
-    /// the step can miss its own stopping test (see "Translation step" in the module doc).
+    /// need 1.3–9× fewer outer iterations and loose ones can cost more (see "Translation
+    /// step" in the module doc).
     pub translate: bool,
 }
 
