@@ -450,3 +450,47 @@ fn a_rerun_with_nothing_to_do_keeps_the_run_record() {
     assert_eq!((again.trials_run, again.complete), (0, true));
     assert_eq!(read(dir.path().join("run.json")), record, "the no-op rerun rewrote run.json");
 }
+
+#[test]
+fn run_json_counts_each_trial_as_it_lands_and_sums_the_time_of_resumed_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = toy_config(2);
+    let study = study(&config);
+    let sim = OverlapSimulator::new(config.sim.clone()).unwrap();
+    let run_json = dir.path().join("run.json");
+    let options = RunOptions { sequential: true, ..RunOptions::default() };
+
+    // First invocation: every trial sees the count of the trials recorded before it; trial 1
+    // fails, as a run killed before reaching those trials would leave them.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let first = run_trials(&study, dir.path(), &options, &keys(&config), |k, rng| {
+        seen.lock().unwrap().push(RunInfo::read(&run_json).unwrap().trials_recorded);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if k.trial == 1 {
+            return Err(Error::Numerical("not this time".into()));
+        }
+        trial(&sim, k, rng)
+    })
+    .unwrap();
+    assert!(!first.complete);
+    let succeeded_before: Vec<usize> = keys(&config)
+        .iter()
+        .scan(0, |count, k| {
+            let before = *count;
+            *count += usize::from(k.trial != 1);
+            Some(before)
+        })
+        .collect();
+    assert_eq!(*seen.lock().unwrap(), succeeded_before);
+    let after_first = RunInfo::read(&run_json).unwrap();
+    assert!(after_first.wall_seconds >= 0.02 * 12.0, "{}", after_first.wall_seconds);
+    assert_eq!(after_first.total_wall_seconds, after_first.wall_seconds);
+
+    // The resumed invocation adds its own time to the first one's.
+    let second = run(&config, dir.path(), &RunOptions::default(), 1).unwrap();
+    assert!(second.complete);
+    let after_second = RunInfo::read(&run_json).unwrap();
+    let expected = after_first.total_wall_seconds + after_second.wall_seconds;
+    assert!((after_second.total_wall_seconds - expected).abs() < 1e-9);
+    assert_eq!(after_second.commits, after_first.commits);
+}

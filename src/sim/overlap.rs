@@ -249,13 +249,13 @@ impl OverlapSimulator {
         TrialKey::new(design.name(), overlap, trial)
     }
 
-    /// Keys of every trial, design-major, then overlap level, then trial index; sharding by
-    /// position (K mod N) then spreads every cell over all shards.
+    /// Keys of every trial, design-major, then trial index, then overlap level: a run cut short
+    /// has every level about equally far along, and so has each thread's half of the list.
     pub fn trial_keys(designs: &[Design], levels: &[f64], n_trials: usize) -> Vec<TrialKey> {
         let mut keys = Vec::with_capacity(designs.len() * levels.len() * n_trials);
         for &design in designs {
-            for &level in levels {
-                keys.extend((0..n_trials).map(|i| Self::trial_key(design, level, i)));
+            for trial in 0..n_trials {
+                keys.extend(levels.iter().map(|&level| Self::trial_key(design, level, trial)));
             }
         }
         keys

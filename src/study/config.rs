@@ -212,6 +212,14 @@ pub struct RunInfo {
     pub finished: Option<String>,
     /// Wall-clock seconds of this invocation (the sum over shards for a merged run).
     pub wall_seconds: f64,
+    /// Wall-clock seconds of every invocation that recorded trials of this run, summed: a run
+    /// resumed after a kill counts each earlier invocation up to its last recorded trial (the
+    /// sum over shards for a merged run). Files written before this field existed read as 0.
+    #[serde(default)]
+    pub total_wall_seconds: f64,
+    /// The distinct commits ([`git_commit`]) of those invocations, oldest first.
+    #[serde(default)]
+    pub commits: Vec<String>,
     /// Number of trials in the whole study (all shards).
     pub n_trials: usize,
     /// The shard this file describes, `None` for an unsharded or merged run.
@@ -229,6 +237,22 @@ impl RunInfo {
     pub fn read(path: &Path) -> Result<RunInfo> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         serde_json::from_str(&text).map_err(|e| Error::format(path, format!("not a run file: {e}")))
+    }
+
+    /// Seconds of every invocation so far: [`RunInfo::total_wall_seconds`], or
+    /// [`RunInfo::wall_seconds`] for a file written before the total existed.
+    pub fn seconds_so_far(&self) -> f64 {
+        self.total_wall_seconds.max(self.wall_seconds)
+    }
+
+    /// The commits so far: [`RunInfo::commits`], or the single [`RunInfo::git_commit`] of a
+    /// file written before the list existed.
+    pub fn commits_so_far(&self) -> Vec<String> {
+        if self.commits.is_empty() {
+            self.git_commit.iter().cloned().collect()
+        } else {
+            self.commits.clone()
+        }
     }
 
     /// Pretty JSON text of the record.
@@ -297,6 +321,8 @@ mod tests {
             started: String::new(),
             finished: None,
             wall_seconds: 0.0,
+            total_wall_seconds: 0.0,
+            commits: vec![],
             n_trials: 0,
             shard: None,
             trials_recorded: 0,
@@ -343,6 +369,8 @@ mod tests {
             started: String::new(),
             finished: None,
             wall_seconds: 0.0,
+            total_wall_seconds: 0.0,
+            commits: vec![],
             n_trials: 0,
             shard: None,
             trials_recorded: 0,

@@ -126,6 +126,17 @@ pub fn merge_shards(out_dir: &Path, study: Option<&Study>) -> Result<MergeOutcom
     Ok(MergeOutcome { rows, info })
 }
 
+/// Every shard's commits, each once, in order of first appearance.
+fn merged_commits(shards: &[(Shard, RunInfo)]) -> Vec<String> {
+    let mut commits: Vec<String> = Vec::new();
+    for commit in shards.iter().flat_map(|(_, i)| i.commits_so_far()) {
+        if !commits.contains(&commit) {
+            commits.push(commit);
+        }
+    }
+    commits
+}
+
 /// The run record of the merged result: earliest start, latest end, summed wall time, largest
 /// thread count, every shard listed as complete.
 fn merged_info(shards: &[(Shard, RunInfo)], n_trials: usize) -> RunInfo {
@@ -142,6 +153,8 @@ fn merged_info(shards: &[(Shard, RunInfo)], n_trials: usize) -> RunInfo {
         started: shards.iter().map(|(_, i)| i.started.clone()).min().unwrap_or_default(),
         finished: shards.iter().filter_map(|(_, i)| i.finished.clone()).max(),
         wall_seconds: shards.iter().map(|(_, i)| i.wall_seconds).sum(),
+        total_wall_seconds: shards.iter().map(|(_, i)| i.seconds_so_far()).sum(),
+        commits: merged_commits(shards),
         git_commit: shards
             .iter()
             .find(|(s, _)| s.index == 0)

@@ -5,7 +5,7 @@
 //!
 //! | file | written |
 //! |---|---|
-//! | `run.json` / `run.shard-K-of-N.json` | at start and at end, atomically ([`RunInfo`]) |
+//! | `run.json` / `run.shard-K-of-N.json` | at start, after each trial, at end, atomically ([`RunInfo`]) |
 //! | `trials.csv` / `trials.shard-K-of-N.csv` | appended per trial; rewritten sorted at the end |
 //! | `summary.csv` | at the end of a complete unsharded run, by a merge, or by plot-only |
 
@@ -149,6 +149,16 @@ where
     // 2. Record the start, then run the pending trials.
     let clock = Instant::now();
     let run_path = out_dir.join(run_file(shard));
+    // The folder now holds only this run's results: an earlier record is this run's.
+    let earlier = RunInfo::read(&run_path).ok().filter(|r| r.fingerprint == study.fingerprint());
+    let earlier_seconds = earlier.as_ref().map_or(0.0, RunInfo::seconds_so_far);
+    let mut commits = earlier.as_ref().map_or_else(Vec::new, RunInfo::commits_so_far);
+    let commit = git_commit();
+    if let Some(c) = &commit {
+        if commits.last() != Some(c) {
+            commits.push(c.clone());
+        }
+    }
     let mut info = RunInfo {
         study: study.name().to_string(),
         fingerprint: study.fingerprint().to_string(),
@@ -156,11 +166,13 @@ where
         config: study.config().clone(),
         layout: Some(layout.clone()),
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: git_commit(),
+        git_commit: commit,
         threads: rayon::current_num_threads(),
         started: now_rfc3339(),
         finished: None,
         wall_seconds: 0.0,
+        total_wall_seconds: earlier_seconds,
+        commits,
         n_trials: keys.len(),
         shard,
         trials_recorded: done.len(),
@@ -174,6 +186,8 @@ where
         write_atomic(&run_path, info.to_json().as_bytes())?;
     }
     let writer = TrialWriter::open(&trials_path, layout)?;
+    // Updated after every recorded trial, so that a killed run keeps its count and time.
+    let progress = Mutex::new(info.clone());
     let bar = trial_bar(mine.len(), done.len(), options.progress);
     let new_rows: Mutex<Vec<Row>> = Mutex::new(Vec::new());
     let failures: Mutex<Vec<TrialFailure>> = Mutex::new(Vec::new());
@@ -197,7 +211,16 @@ where
             Err(error) => Err(error),
         };
         match outcome {
-            Ok(rows) => lock(&new_rows).extend(rows),
+            Ok(rows) => {
+                lock(&new_rows).extend(rows);
+                let mut record = lock(&progress);
+                record.trials_recorded += 1;
+                record.wall_seconds = clock.elapsed().as_secs_f64();
+                record.total_wall_seconds = earlier_seconds + record.wall_seconds;
+                if let Err(e) = write_atomic(&run_path, record.to_json().as_bytes()) {
+                    log::warn!("could not update {}: {e}", run_path.display());
+                }
+            }
             Err(error) => lock(&failures).push(TrialFailure { key: (*key).clone(), error }),
         }
         bar.inc(1);
@@ -216,6 +239,7 @@ where
         info.trials_recorded = done.len() + new_trials.len();
         info.finished = Some(now_rfc3339());
         info.wall_seconds = clock.elapsed().as_secs_f64();
+        info.total_wall_seconds = earlier_seconds + info.wall_seconds;
         write_atomic(&run_path, info.to_json().as_bytes())?;
         return Err(Error::parameter("trial", key.label(), &error.to_string()));
     }
@@ -241,6 +265,7 @@ where
     }
     info.finished = Some(now_rfc3339());
     info.wall_seconds = clock.elapsed().as_secs_f64();
+    info.total_wall_seconds = earlier_seconds + info.wall_seconds;
     info.trials_recorded = mine.len() - failures.len();
     info.complete = complete;
     if complete {
