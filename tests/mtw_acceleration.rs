@@ -1,6 +1,6 @@
-//! Anderson extrapolation of the MTW outer loop, and the translation step of the Sinkhorn
-//! sweeps: same optimum as the plain alternation, in fewer outer iterations, with a monotone
-//! objective.
+//! Acceleration of the MTW outer loop (momentum, Anderson extrapolation) and the translation
+//! step of the Sinkhorn sweeps: same optimum as the plain alternation, in fewer outer
+//! iterations; Anderson's objective is monotone.
 
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
@@ -37,14 +37,31 @@ fn grid_problem(seed: u64) -> (Problem<f64>, GroundMetric<f64>) {
     (Problem::new(designs, targets).unwrap(), grid_metric(side))
 }
 
-fn fit(problem: &Problem<f64>, metric: &GroundMetric<f64>, anderson: usize, positive: bool) -> Fit {
-    fit_with(problem, metric, anderson, positive, false, 1e-9)
+/// Outer-loop acceleration: Anderson memory and momentum.
+#[derive(Clone, Copy, Debug)]
+struct Acceleration {
+    anderson: usize,
+    momentum: bool,
+}
+
+const PLAIN: Acceleration = Acceleration { anderson: 0, momentum: false };
+const ANDERSON: Acceleration = Acceleration { anderson: 3, momentum: false };
+const MOMENTUM: Acceleration = Acceleration { anderson: 0, momentum: true };
+const DEFAULT: Acceleration = Acceleration { anderson: 3, momentum: true };
+
+fn fit(
+    problem: &Problem<f64>,
+    metric: &GroundMetric<f64>,
+    acceleration: Acceleration,
+    positive: bool,
+) -> Fit {
+    fit_with(problem, metric, acceleration, positive, false, 1e-11)
 }
 
 fn fit_with(
     problem: &Problem<f64>,
     metric: &GroundMetric<f64>,
-    anderson: usize,
+    acceleration: Acceleration,
     positive: bool,
     translate: bool,
     tol: f64,
@@ -57,7 +74,8 @@ fn fit_with(
     prm.tol = tol;
     prm.tol_ot = tol;
     prm.max_iter = 50_000;
-    prm.anderson = anderson;
+    prm.anderson = acceleration.anderson;
+    prm.momentum = acceleration.momentum;
     prm.translate = translate;
     let mtw = Mtw::new(metric, prm, KernelStrategy::Auto).unwrap();
     let fit = mtw.fit(problem).unwrap();
@@ -73,39 +91,68 @@ struct Fit {
 /// Both fits converged to the same optimum (objective, coefficients), and `other` is optimal
 /// (KKT) to 1e-3.
 fn assert_same_optimum(reference: &Fit, other: &Fit) {
+    assert_same_objective_and_coefficients(reference, other);
+    assert!(other.kkt <= 1e-3, "KKT violation {:e}", other.kkt);
+}
+
+fn assert_same_objective_and_coefficients(reference: &Fit, other: &Fit) {
     assert!(reference.fit.converged && other.fit.converged);
 
     let (a, b) = (reference.fit.objective.unwrap(), other.fit.objective.unwrap());
     assert!((a - b).abs() <= 1e-7 * a.abs(), "objectives {a} vs {b}");
     let diff = (&reference.fit.coef - &other.fit.coef).amax() / reference.fit.coef.amax();
     assert!(diff <= 1e-4, "coefficients differ by {diff:e} (relative to max)");
-    assert!(other.kkt <= 1e-3, "KKT violation {:e}", other.kkt);
 }
 
 #[test]
-fn extrapolation_reaches_the_same_optimum_in_fewer_iterations() {
+fn acceleration_reaches_the_same_optimum_in_fewer_iterations() {
     for (seed, positive) in [(1, true), (2, false)] {
         let (problem, metric) = grid_problem(seed);
-        let plain = fit(&problem, &metric, 0, positive);
-        let fast = fit(&problem, &metric, 3, positive);
-        eprintln!(
-            "seed {seed}: {} iterations plain, {} extrapolated; KKT {:e} / {:e}",
-            plain.fit.iterations, fast.fit.iterations, plain.kkt, fast.kkt
-        );
-        assert_same_optimum(&plain, &fast);
-        assert!(
-            fast.fit.iterations < plain.fit.iterations,
-            "{} iterations with extrapolation vs {} without",
-            fast.fit.iterations,
-            plain.fit.iterations
-        );
+        let plain = fit(&problem, &metric, PLAIN, positive);
+        for accelerated in [ANDERSON, MOMENTUM, DEFAULT] {
+            let fast = fit(&problem, &metric, accelerated, positive);
+            eprintln!(
+                "seed {seed}: {} iterations plain, {} with {accelerated:?}; KKT {:e} / {:e}",
+                plain.fit.iterations, fast.fit.iterations, plain.kkt, fast.kkt
+            );
+            // Momentum alone settles the objective and the coefficients that matter but not
+            // entries so small that neither the objective nor the stopping test sees them
+            // (KKT residual 1e-2 of β on seed 2, the plain loop's 5e-2): no certificate there.
+            // The Anderson step settles them, hence the default of both.
+            if accelerated.anderson > 0 {
+                assert_same_optimum(&plain, &fast);
+            } else {
+                assert_same_objective_and_coefficients(&plain, &fast);
+            }
+            assert!(
+                fast.fit.iterations < plain.fit.iterations,
+                "{} iterations with {accelerated:?} vs {} without",
+                fast.fit.iterations,
+                plain.fit.iterations
+            );
+        }
     }
 }
 
 #[test]
-fn extrapolated_objective_never_increases() {
+fn the_default_needs_fewer_iterations_than_anderson_alone() {
+    for (seed, positive) in [(1, true), (2, false), (4, true)] {
+        let (problem, metric) = grid_problem(seed);
+        let anderson = fit(&problem, &metric, ANDERSON, positive);
+        let momentum = fit(&problem, &metric, DEFAULT, positive);
+        eprintln!(
+            "seed {seed}: {} iterations with Anderson, {} with momentum and Anderson",
+            anderson.fit.iterations, momentum.fit.iterations
+        );
+        assert_same_optimum(&anderson, &momentum);
+        assert!(momentum.fit.iterations < anderson.fit.iterations);
+    }
+}
+
+#[test]
+fn anderson_objective_never_increases() {
     let (problem, metric) = grid_problem(3);
-    let fast = fit(&problem, &metric, 3, true);
+    let fast = fit(&problem, &metric, ANDERSON, true);
     let trace = &fast.fit.objective_trace;
     for (k, w) in trace.windows(2).enumerate() {
         assert!(w[1] <= w[0] * (1.0 + 1e-9), "objective rose at iteration {}: {:?}", k + 1, w);
@@ -120,8 +167,8 @@ fn translation_step_reaches_the_same_optimum() {
         // optimum's are tiny but positive) whose optimality residual is still 2 % of β: the
         // stopping rule ignores coefficients below its scale floor, `kkt_violation` does not.
         // One decade tighter, both fits settle those entries too.
-        let plain = fit_with(&problem, &metric, 3, positive, false, 1e-10);
-        let moved = fit_with(&problem, &metric, 3, positive, true, 1e-10);
+        let plain = fit_with(&problem, &metric, ANDERSON, positive, false, 1e-10);
+        let moved = fit_with(&problem, &metric, ANDERSON, positive, true, 1e-10);
         eprintln!(
             "seed {seed}: {} iterations without the step, {} with; KKT {:e} / {:e}",
             plain.fit.iterations, moved.fit.iterations, plain.kkt, moved.kkt

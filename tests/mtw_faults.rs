@@ -87,12 +87,15 @@ fn zero_penalties_give_least_squares() {
     }
 }
 
+/// The alternation (with its safeguarded Anderson step) is monotone; momentum is not (it
+/// restarts when the objective rises), so it is off here.
 #[test]
-fn objective_trace_never_increases() {
+fn objective_trace_never_increases_without_momentum() {
     let (problem, _) = random_problem(3, 3, 15, 20);
     let lmax = lambda_max(&problem, false);
-    let mtw =
-        Mtw::new(&grid_1d(20), params(0.05 * lmax, 0.1 * lmax, 20), KernelStrategy::Auto).unwrap();
+    let mut prm = params(0.05 * lmax, 0.1 * lmax, 20);
+    prm.momentum = false;
+    let mtw = Mtw::new(&grid_1d(20), prm, KernelStrategy::Auto).unwrap();
     let fit = mtw.fit(&problem).unwrap();
     assert!(fit.converged);
     for (k, pair) in fit.objective_trace.windows(2).enumerate().skip(1) {

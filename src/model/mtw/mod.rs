@@ -25,12 +25,27 @@
 //! then warm-started generalized Sinkhorn sweeps (Algorithm 2) update the barycenters and the
 //! left marginals that the next coordinate descent uses.
 //!
-//! The alternation converges linearly, and slowly when γ ≫ ε (one Sinkhorn sweep contracts
-//! the scalings by about γ/(γ+ε)). Every `anderson + 1` iterations the last iterates of
-//! `z = (log θ, log v)`, coefficients and Sinkhorn scalings together, are combined by Anderson
-//! extrapolation (see `anderson.rs`); the extrapolated point replaces the iterate only when
-//! its objective is lower, so the objective never increases because of it. On the overlap
-//! study's problems this cuts the outer iterations to a given objective by about 5-10×.
+//! The alternation converges slowly when γ ≫ ε: the transport term is stiff along its
+//! large-scale modes and soft along the others, and one Sinkhorn sweep contracts the scalings
+//! only by about γ/(γ+ε). Two accelerations, both on by default, leave the fixed points
+//! unchanged:
+//!
+//! - [`MtwParams::momentum`]: every iteration ends with a Nesterov momentum step on
+//!   `z = (log θ, log v, log m)` (coefficients, Sinkhorn scalings and the left marginals the
+//!   next coordinate descent reads), restarted whenever an iteration raised the objective
+//!   (see `momentum.rs`);
+//! - [`MtwParams::anderson`]: every `anderson + 1` iterations the last iterates of
+//!   `(log θ, log v)` are combined by Anderson extrapolation (see `anderson.rs`), kept only
+//!   when the objective is lower. Besides its own gain, it settles entries so small that
+//!   neither the objective nor the stopping test sees them, which momentum alone leaves with
+//!   optimality residuals up to 1e-2 of β (`tests/mtw_acceleration.rs`).
+//!
+//! Measured with `cargo run --release --example mtw_momentum` (the overlap study's MTW path on
+//! one blur trial, overlap 0.5: 5 × 5 grid, warm starts, tol 1e-4, 1,000-iteration cap; one
+//! thread, idle machine): plain 19.4 s, 20,089 outer iterations, 18 of 25 fits at the cap,
+//! best AUC 0.242; Anderson alone 24.3 s, 15,560, 12, 0.328; momentum alone 7.2 s, 4,572, 0,
+//! 0.376; both 8.4 s, 4,773, 0, 0.375 (the optimum of the best grid point: 0.39). The momentum
+//! paths also end at lower objectives (22–23 of 25 points below the plain path's).
 //!
 //! The loop stops when the relative change of the coefficients in one iteration,
 //! `max|Δθ| / max|θ|`, is below `tol` and the decrease of the objective still to come, as
@@ -89,6 +104,7 @@
 
 mod anderson;
 mod cd;
+mod momentum;
 pub mod prox;
 mod reweighted;
 mod solver;
@@ -134,9 +150,12 @@ pub struct MtwParams<T: Scalar> {
     pub max_iter_ot: usize,
     /// Sinkhorn tolerance on the relative max change of the barycenter.
     pub tol_ot: T,
-    /// Anderson memory: every `anderson + 1` outer iterations, `log θ` is extrapolated from
-    /// the last `anderson` steps and the extrapolation kept when it lowers the objective
-    /// (0 turns acceleration off; unused by the concomitant scheme).
+    /// Nesterov momentum on `(log θ, log v, log m)` after every outer iteration, restarted
+    /// when an iteration raises the objective (unused by the concomitant scheme).
+    pub momentum: bool,
+    /// Anderson memory: every `anderson + 1` outer iterations, `(log θ, log v)` is extrapolated
+    /// from the last `anderson` steps and the extrapolation kept when it lowers the objective
+    /// (0 turns it off; unused by the concomitant scheme).
     pub anderson: usize,
     /// Whether a warm start also reuses the previous fit's Sinkhorn scalings (else only its
     /// coefficients, with the barycenters solved afresh). Off by default: scalings fitted to
@@ -167,6 +186,7 @@ impl<T: Scalar> MtwParams<T> {
             max_iter_cd: 3,
             max_iter_ot: 5,
             tol_ot: T::default_tol(),
+            momentum: true,
             anderson: 3,
             reuse_scalings: false,
             translate: false,

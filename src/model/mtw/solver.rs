@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::model::mtw::anderson::Anderson;
 use crate::model::mtw::cd::{coordinate_descent, CdConstants, TaskInputs, TaskState};
+use crate::model::mtw::momentum::Momentum;
 use crate::model::mtw::Mtw;
 use crate::model::{Fit, Problem};
 use crate::ot::{BarycenterOutput, SinkhornState};
@@ -125,8 +126,9 @@ pub(crate) fn solve<T: Scalar>(
     let mut converged = false;
     let mut iterations = 0;
     // The concomitant scheme is a fixed point without an objective to safeguard with.
-    let accelerate = use_ot && prm.anderson > 0 && !prm.concomitant;
-    let mut anderson = Anderson::new(prm.anderson);
+    let accelerate = use_ot && !prm.concomitant;
+    let mut anderson = (accelerate && prm.anderson > 0).then(|| Anderson::new(prm.anderson));
+    let mut momentum = (accelerate && prm.momentum).then(Momentum::new);
     let mut accepted = 0usize;
     let window = stopping_window(prm.anderson);
 
@@ -175,9 +177,28 @@ pub(crate) fn solve<T: Scalar>(
             break;
         }
 
-        // 4. Every `anderson + 1` iterations, an extrapolated point replaces the iterate when
-        //    its objective is lower.
-        if accelerate {
+        // 4. Momentum: the next iteration starts from the extrapolated point, unless this
+        //    iteration raised the objective.
+        if let (Some(momentum), Some(step)) = (&mut momentum, &mut ot) {
+            let mut z = log_parts(&tasks, &col_norms);
+            let n_coef = z.len();
+            push_potentials(&mut z, &states);
+            let n_scalings = z.len() - n_coef;
+            push_log_marginals(&mut z, step);
+            let increased = trace.len() >= 2 && trace[trace.len() - 1] > trace[trace.len() - 2];
+            if let Some(y) = momentum.step(z, increased) {
+                let (coef, rest) = y.split_at(n_coef);
+                let (scalings, marginals) = rest.split_at(n_scalings);
+                tasks = extrapolated_tasks(problem, &tasks, coef, &col_norms);
+                states = extrapolated_states(&states, scalings);
+                set_marginals(step, marginals);
+                accepted += 1;
+            }
+        }
+
+        // 5. Every `memory + 1` iterations, an Anderson extrapolation replaces the iterate
+        //    when its objective is lower.
+        if let Some(anderson) = &mut anderson {
             let mut z = log_parts(&tasks, &col_norms);
             let n_coef = z.len();
             push_potentials(&mut z, &states);
@@ -227,7 +248,7 @@ pub(crate) fn solve<T: Scalar>(
     fit.converged = converged;
     fit.tol_threshold = prm.tol;
     fit.seconds = timer.elapsed().as_secs_f64();
-    log::debug!("{model}: {iterations} outer iterations, {accepted} extrapolations accepted");
+    log::debug!("{model}: {iterations} outer iterations, {accepted} extrapolations taken");
     Ok(fit)
 }
 
@@ -300,6 +321,26 @@ fn push_potentials<T: Scalar>(
 ) {
     for state in [&states.0, &states.1].into_iter().flatten() {
         z.extend(state.log_v.iter().map(|v| v.to_f64()));
+    }
+}
+
+/// Appends `log m` of every left marginal of `step` (θ⁺'s, then θ⁻'s), floored at the
+/// smallest positive number.
+fn push_log_marginals<T: Scalar>(z: &mut Vec<f64>, step: &OtStep<T>) {
+    let parts = std::iter::once(&step.pos).chain(step.neg.as_ref());
+    for part in parts {
+        z.extend(part.marginals.iter().map(|m| m.to_f64().max(f64::MIN_POSITIVE).ln()));
+    }
+}
+
+/// Sets the left marginals of `step` to `exp(z)` (the layout of [`push_log_marginals`]).
+fn set_marginals<T: Scalar>(step: &mut OtStep<T>, z: &[f64]) {
+    let mut values = z.iter();
+    let parts = std::iter::once(&mut step.pos).chain(step.neg.as_mut());
+    for part in parts {
+        for (m, &v) in part.marginals.iter_mut().zip(&mut values) {
+            *m = T::of_f64(v.exp());
+        }
     }
 }
 
