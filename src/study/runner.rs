@@ -5,7 +5,7 @@
 //!
 //! | file | written |
 //! |---|---|
-//! | `run.json` / `run.shard-K-of-N.json` | at start, after each trial, at end, atomically ([`RunInfo`]) |
+//! | `run.json` / `run.shard-K-of-N.json` | at start, per trial, at end, atomically ([`RunInfo`]) |
 //! | `trials.csv` / `trials.shard-K-of-N.csv` | appended per trial; rewritten sorted at the end |
 //! | `summary.csv` | at the end of a complete unsharded run, by a merge, or by plot-only |
 
