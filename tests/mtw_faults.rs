@@ -5,8 +5,9 @@ use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use mtw::model::mtw::{lambda_max, Mtw, MtwParams};
-use mtw::model::{Estimator, Problem};
+use mtw::model::mtw::{lambda_max, Mtw, MtwParams, ReweightedMtw};
+use mtw::model::{Estimator, Fit, Problem};
+use mtw::ot::defaults::{default_epsilon, gamma_from_tau, PAPER_TAU};
 use mtw::ot::{GroundMetric, KernelStrategy};
 use mtw::Error;
 
@@ -199,4 +200,52 @@ fn bad_inputs_are_typed_errors() {
     let mut nan_m = DMatrix::from_element(3, 3, 1.0);
     nan_m[(2, 2)] = f64::NAN;
     assert!(matches!(GroundMetric::dense(nan_m), Err(Error::NonFinite { .. })));
+}
+
+/// Four signed one-vs-rest tasks on a 6 × 6 grid (n = 12): the coefficients of reweighted MTW
+/// switch on and off between outer iterations. On this seed the momentum step used to
+/// extrapolate such entries from ln(min_positive), and the warm-started path ended at
+/// objectives near 1e268 (an error, "objective is inf", on the digits study).
+#[test]
+fn reweighted_signed_path_with_momentum_stays_finite_and_below_the_zero_fit() {
+    let (side, tasks, n) = (6, 4, 12);
+    let p = side * side;
+    let metric: GroundMetric<f64> = GroundMetric::grid_squared_euclidean(&[side, side])
+        .unwrap()
+        .normalized_by_median()
+        .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(26);
+    let designs: Vec<DMatrix<f64>> =
+        (0..tasks).map(|_| DMatrix::from_fn(n, p, |_, _| rng.gen::<f64>() - 0.5)).collect();
+    let targets: Vec<DVector<f64>> = (0..tasks)
+        .map(|t| {
+            DVector::from_fn(n, |i, _| {
+                let label = if (i + t) % tasks == 0 { 1.0 } else { -0.2 };
+                label + 0.1 * (rng.gen::<f64>() - 0.5)
+            })
+        })
+        .collect();
+    let zero_fit: f64 = targets.iter().map(|y| y.norm_squared()).sum::<f64>() / (2.0 * n as f64);
+    let problem = Problem::new(designs, targets).unwrap();
+
+    let lmax = lambda_max(&problem, false);
+    let gamma = gamma_from_tau(&metric, PAPER_TAU).unwrap();
+    let mut prm = MtwParams::new(0.0, 0.0, default_epsilon(&metric), gamma);
+    prm.tol = 1e-4;
+    prm.max_iter_cd = 10;
+    prm.max_iter = 2000;
+    let base = Mtw::new(&metric, prm, KernelStrategy::Auto).unwrap();
+    let mut previous: Option<Fit<f64>> = None;
+    for lambda in [0.03, 0.01, 0.003] {
+        let mut estimator =
+            ReweightedMtw::new(base.with_penalties(0.1 * lmax, lambda * lmax).unwrap());
+        estimator.max_reweighting = 5;
+        estimator.stop_at_inner_precision = false;
+        estimator.tol_reweighting = 1e-4;
+        let fit = estimator.fit_from(&problem, previous.as_ref()).unwrap();
+        let objective = fit.objective.unwrap();
+        assert!(objective < zero_fit, "λ = {lambda} λ_max: objective {objective:e} ≥ {zero_fit}");
+        assert!(fit.coef.iter().all(|v| v.is_finite() && v.abs() < 1e3));
+        previous = Some(fit);
+    }
 }

@@ -153,6 +153,12 @@ pub struct MtwParams<T: Scalar> {
     /// Nesterov momentum on `(log θ, log v, log m)` after every outer iteration, restarted
     /// when an iteration raises the objective (unused by the concomitant scheme).
     pub momentum: bool,
+    /// Whether momentum also extrapolates entries that are zero in one of its two iterates.
+    /// Off by default: the log gap between a zero (held at ln(min_positive) ≈ −708) and a
+    /// fresh non-zero entry is meaningless, and extrapolating it overflowed signed reweighted
+    /// fits (see `momentum.rs`). On only to reproduce runs made before 2026-12-05, such as the
+    /// overlap study's committed default run.
+    pub momentum_on_zeros: bool,
     /// Anderson memory: every `anderson + 1` outer iterations, `(log θ, log v)` is extrapolated
     /// from the last `anderson` steps and the extrapolation kept when it lowers the objective
     /// (0 turns it off; unused by the concomitant scheme).
@@ -187,6 +193,7 @@ impl<T: Scalar> MtwParams<T> {
             max_iter_ot: 5,
             tol_ot: T::default_tol(),
             momentum: true,
+            momentum_on_zeros: false,
             anderson: 3,
             reuse_scalings: false,
             translate: false,

@@ -13,21 +13,38 @@
 //!
 //! j counting the iterations since the last restart, and restarts (j = 0, no extrapolation)
 //! whenever an iteration raised the objective (O'Donoghue & Candès 2015, adaptive restart).
-//! The fixed points are those of `G`. Measured on an overlap-study problem (blur design,
+//! The fixed points are those of `G`.
+//!
+//! Entries equal to zero enter `z` as [`ZERO_LOG`] = ln(min_positive) ≈ −708. The gap between
+//! that stand-in and the log of an entry that just became non-zero means nothing, and
+//! extrapolating along it multiplies the entry by up to e^700 (signed reweighted fits, whose
+//! coefficients switch on and off, overflowed this way). Such coordinates are therefore not
+//! extrapolated: when either iterate sits at `ZERO_LOG` or below, `y` keeps `z`
+//! ([`Momentum::on_zeros`] turns this off, to reproduce runs made before the rule). Measured on an overlap-study problem (blur design,
 //! µ = λ = 0.03 λ_max, cold start): an objective gap of 1e-10 after about 900 iterations
 //! instead of 11,000–15,000 with Anderson extrapolation or none.
+
+/// The log coordinate that stands for an entry equal to zero: ln(f64::MIN_POSITIVE).
+pub const ZERO_LOG: f64 = -708.396_418_532_264_1;
 
 /// Momentum state: the previous iterate and the iterations since the last restart.
 #[derive(Clone, Debug, Default)]
 pub struct Momentum {
     previous: Option<Vec<f64>>,
     since_restart: usize,
+    on_zeros: bool,
 }
 
 impl Momentum {
     /// A state with no history.
     pub fn new() -> Self {
         Momentum::default()
+    }
+
+    /// Also extrapolates coordinates at [`ZERO_LOG`] (the behaviour before the zero rule).
+    pub fn on_zeros(mut self, on_zeros: bool) -> Self {
+        self.on_zeros = on_zeros;
+        self
     }
 
     /// Records the iterate `z` reached by an iteration, and returns the point the next
@@ -43,9 +60,21 @@ impl Momentum {
         self.since_restart += 1;
         let j = self.since_restart as f64;
         let b = (j - 1.0) / (j + 2.0);
-        let y: Vec<f64> =
-            self.current().iter().zip(&previous).map(|(&z, &p)| z + b * (z - p)).collect();
+        let extrapolate = |(&z, &p): (&f64, &f64)| {
+            if !self.on_zeros && (z <= ZERO_LOG || p <= ZERO_LOG) {
+                z
+            } else {
+                z + b * (z - p)
+            }
+        };
+        let y: Vec<f64> = self.current().iter().zip(&previous).map(extrapolate).collect();
         y.iter().all(|v| v.is_finite()).then_some(y)
+    }
+
+    /// Forgets the history: the next [`Momentum::step`] only records its iterate.
+    pub fn restart(&mut self) {
+        self.previous = None;
+        self.since_restart = 0;
     }
 
     fn current(&self) -> &[f64] {
@@ -101,5 +130,36 @@ mod tests {
         assert!(m.step(vec![3.0, 2.0], true).is_none());
         assert!(m.step(vec![3.0], false).is_none());
         assert_eq!(m.step(vec![4.0], false), Some(vec![4.0]));
+    }
+
+    /// An entry leaving or reaching zero keeps its new value; the others are extrapolated.
+    #[test]
+    fn zero_entries_are_not_extrapolated() {
+        let mut m = Momentum::new();
+        m.step(vec![ZERO_LOG, -1.0, -3.0], false);
+        m.step(vec![ZERO_LOG, -1.0, -3.0], false);
+        // j = 2, b = 1/4: the first entry jumps from zero to e^-2, the third drops to zero.
+        let y = m.step(vec![-2.0, 0.0, ZERO_LOG], false).unwrap();
+        assert_eq!(y, vec![-2.0, 0.25, ZERO_LOG]);
+
+        let mut m = Momentum::new().on_zeros(true);
+        m.step(vec![ZERO_LOG, -1.0], false);
+        m.step(vec![ZERO_LOG, -1.0], false);
+        let y = m.step(vec![-2.0, 0.0], false).unwrap();
+        assert_eq!(y, vec![-2.0 + 0.25 * (-2.0 - ZERO_LOG), 0.25]);
+    }
+
+    #[test]
+    fn zero_log_is_the_log_of_the_smallest_normal() {
+        assert_eq!(f64::MIN_POSITIVE.ln(), ZERO_LOG);
+    }
+
+    #[test]
+    fn restart_forgets_the_history() {
+        let mut m = Momentum::new();
+        m.step(vec![0.0], false);
+        m.restart();
+        assert!(m.step(vec![1.0], false).is_none());
+        assert_eq!(m.step(vec![2.0], false), Some(vec![2.0]));
     }
 }

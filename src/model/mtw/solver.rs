@@ -18,6 +18,23 @@ use crate::scalar::Scalar;
 /// Per-entry ℓ1 weights of the positive and negative parts (p × T each), for reweighting.
 pub(crate) type Weights<T> = (DMatrix<T>, DMatrix<T>);
 
+/// The Sinkhorn states of the positive and negative barycenter problems.
+type States<T> = (Option<SinkhornState<T>>, Option<SinkhornState<T>>);
+
+/// The iterate a momentum step replaced, kept until the iteration run from the extrapolated
+/// point has produced a finite objective.
+///
+/// In log coordinates the extrapolation can move a tiny coefficient, scaling or marginal by
+/// hundreds of units (from near `ln(min_positive)` back up), and the iteration run from there
+/// can overflow. Such an iteration is undone: the loop goes back to this iterate and restarts
+/// the momentum. Iterations that stay finite never read it, so it changes no fit that
+/// completed before it existed.
+struct BeforeMomentum<T: Scalar> {
+    tasks: Vec<TaskState<T>>,
+    states: States<T>,
+    marginals: (DMatrix<T>, Option<DMatrix<T>>),
+}
+
 /// Cap on the Sinkhorn sweeps of the final barycenter solve, as a multiple of `max_iter_ot`.
 const FINAL_OT_SWEEPS_FACTOR: usize = 100;
 
@@ -128,7 +145,9 @@ pub(crate) fn solve<T: Scalar>(
     // The concomitant scheme is a fixed point without an objective to safeguard with.
     let accelerate = use_ot && !prm.concomitant;
     let mut anderson = (accelerate && prm.anderson > 0).then(|| Anderson::new(prm.anderson));
-    let mut momentum = (accelerate && prm.momentum).then(Momentum::new);
+    let mut momentum =
+        (accelerate && prm.momentum).then(|| Momentum::new().on_zeros(prm.momentum_on_zeros));
+    let mut before_momentum: Option<BeforeMomentum<T>> = None;
     let mut accepted = 0usize;
     let window = stopping_window(prm.anderson);
 
@@ -157,15 +176,37 @@ pub(crate) fn solve<T: Scalar>(
         });
 
         // 2. Sinkhorn sweeps for the barycenters at the new coefficients.
+        let mut solved = Ok(());
         if use_ot {
-            let step = barycenter_step(mtw, &tasks, &states, prm.tol_ot, prm.max_iter_ot)?;
-            states = step.states();
-            ot = Some(step);
+            match barycenter_step(mtw, &tasks, &states, prm.tol_ot, prm.max_iter_ot) {
+                Ok(step) => {
+                    states = step.states();
+                    ot = Some(step);
+                }
+                Err(error) => solved = Err(error),
+            }
         }
 
-        // 3. Objective and stopping test.
-        let new_objective = objective_value(problem, &tasks, ot.as_ref(), alpha, beta, weights);
+        // 3. Objective and stopping test. An iteration that overflowed right after a momentum
+        //    step is undone instead of failing the fit.
+        let new_objective =
+            solved.map(|()| objective_value(problem, &tasks, ot.as_ref(), alpha, beta, weights));
+        let overflowed = !matches!(new_objective, Ok(value) if value.finite());
+        if let (true, Some(saved), Some(momentum)) =
+            (overflowed, before_momentum.take(), &mut momentum)
+        {
+            log::debug!("{model}: iteration {iteration} overflowed after a momentum step");
+            tasks = saved.tasks;
+            states = saved.states;
+            if let Some(step) = &mut ot {
+                step.set_all_marginals(saved.marginals);
+            }
+            momentum.restart();
+            continue;
+        }
+        let new_objective = new_objective?;
         check_finite("objective", new_objective, iteration)?;
+        before_momentum = None;
         trace.push(new_objective);
         let change = relative_change(&previous, &tasks, coef_floor);
         // An iteration that changed nothing is an exact fixed point: no window to wait for.
@@ -189,8 +230,13 @@ pub(crate) fn solve<T: Scalar>(
             if let Some(y) = momentum.step(z, increased) {
                 let (coef, rest) = y.split_at(n_coef);
                 let (scalings, marginals) = rest.split_at(n_scalings);
-                tasks = extrapolated_tasks(problem, &tasks, coef, &col_norms);
-                states = extrapolated_states(&states, scalings);
+                let next_tasks = extrapolated_tasks(problem, &tasks, coef, &col_norms);
+                let next_states = extrapolated_states(&states, scalings);
+                before_momentum = Some(BeforeMomentum {
+                    tasks: std::mem::replace(&mut tasks, next_tasks),
+                    states: std::mem::replace(&mut states, next_states),
+                    marginals: step.marginals(),
+                });
                 set_marginals(step, marginals);
                 accepted += 1;
             }
@@ -315,10 +361,7 @@ fn log_parts<T: Scalar>(tasks: &[TaskState<T>], col_norms: &[DVector<T>]) -> Vec
 /// Appends every entry of the Sinkhorn states' `log v` (the state a barycenter solve starts
 /// from) to `z`; [`extrapolated_states`] keeps the old value wherever the extrapolation is not
 /// finite.
-fn push_potentials<T: Scalar>(
-    z: &mut Vec<f64>,
-    states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
-) {
+fn push_potentials<T: Scalar>(z: &mut Vec<f64>, states: &States<T>) {
     for state in [&states.0, &states.1].into_iter().flatten() {
         z.extend(state.log_v.iter().map(|v| v.to_f64()));
     }
@@ -345,10 +388,7 @@ fn set_marginals<T: Scalar>(step: &mut OtStep<T>, z: &[f64]) {
 }
 
 /// The states with `log v` replaced by `z` (the layout of [`push_potentials`]).
-fn extrapolated_states<T: Scalar>(
-    states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
-    z: &[f64],
-) -> (Option<SinkhornState<T>>, Option<SinkhornState<T>>) {
+fn extrapolated_states<T: Scalar>(states: &States<T>, z: &[f64]) -> States<T> {
     let mut values = z.iter();
     let mut replace = |s: &Option<SinkhornState<T>>| {
         s.as_ref().map(|s| {
@@ -440,11 +480,7 @@ fn initial_tasks<T: Scalar>(
 }
 
 /// Scalings of a previous fit, when their shapes fit this problem.
-fn warm_states<T: Scalar>(
-    start: Option<&Fit<T>>,
-    p: usize,
-    n_tasks: usize,
-) -> (Option<SinkhornState<T>>, Option<SinkhornState<T>>) {
+fn warm_states<T: Scalar>(start: Option<&Fit<T>>, p: usize, n_tasks: usize) -> States<T> {
     let fits = |s: &SinkhornState<T>| s.log_u.shape() == (p, n_tasks);
     match start.and_then(|f| f.sinkhorn_states.as_ref()) {
         Some((pos, neg)) if fits(pos) && fits(neg) => (Some(pos.clone()), Some(neg.clone())),
@@ -463,8 +499,16 @@ impl<T: Scalar> OtStep<T> {
         (self.pos.marginals.clone(), self.neg.as_ref().map(|o| o.marginals.clone()))
     }
 
-    fn states(&self) -> (Option<SinkhornState<T>>, Option<SinkhornState<T>>) {
+    fn states(&self) -> States<T> {
         (Some(self.pos.state.clone()), self.neg.as_ref().map(|o| o.state.clone()))
+    }
+
+    /// Puts back left marginals taken by [`OtStep::marginals`].
+    fn set_all_marginals(&mut self, (pos, neg): (DMatrix<T>, Option<DMatrix<T>>)) {
+        self.pos.marginals = pos;
+        if let (Some(part), Some(neg)) = (self.neg.as_mut(), neg) {
+            part.marginals = neg;
+        }
     }
 
     fn ot_values(&self) -> (T, T) {
@@ -475,7 +519,7 @@ impl<T: Scalar> OtStep<T> {
 fn barycenter_step<T: Scalar>(
     mtw: &Mtw<T>,
     tasks: &[TaskState<T>],
-    states: &(Option<SinkhornState<T>>, Option<SinkhornState<T>>),
+    states: &States<T>,
     tol: T,
     max_iter: usize,
 ) -> Result<OtStep<T>> {
