@@ -765,7 +765,7 @@ mod tests {
 
     /// Logs from 0 down to −depth, some −∞, some pairs equal.
     fn random_logs<T: Scalar>(rng: &mut ChaCha8Rng, p: usize, depth: f64) -> (Vec<T>, Vec<T>) {
-        let mut draw = |rng: &mut ChaCha8Rng| match rng.gen_range(0..10) {
+        let draw = |rng: &mut ChaCha8Rng| match rng.gen_range(0..10) {
             0 => f64::NEG_INFINITY,
             1..=3 => -rng.gen_range(0.0..20.0),
             _ => -rng.gen_range(0.0..depth),
