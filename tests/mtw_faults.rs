@@ -249,3 +249,24 @@ fn reweighted_signed_path_with_momentum_stays_finite_and_below_the_zero_fit() {
         previous = Some(fit);
     }
 }
+
+/// At ε = 1e-6 (far below the default) the momentum step used to extrapolate the jump of an
+/// accepted Anderson step again, and the fit diverged to coefficients of 1e130 that the
+/// relative stopping tests accepted as converged. Momentum now restarts after every accepted
+/// Anderson step (`legacy_momentum` keeps the old rule, and fails this test).
+#[test]
+fn momentum_and_anderson_do_not_diverge_at_a_tiny_epsilon() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small_epsilon");
+    let (x_path, y_path) = (dir.join("X.npy"), dir.join("Y.npy"));
+    let designs = mtw::io::npy::read(&x_path).unwrap().to_matrices::<f64>(&x_path, "X").unwrap();
+    let targets = mtw::io::npy::read(&y_path).unwrap().to_vectors::<f64>(&y_path, "Y").unwrap();
+    let problem = Problem::new(designs, targets).unwrap();
+    let metric: GroundMetric<f64> =
+        GroundMetric::grid_squared_euclidean(&[4, 4]).unwrap().normalized_by_median().unwrap();
+    let mut prm = MtwParams::new(0.01, 0.005, 1e-6, gamma_from_tau(&metric, PAPER_TAU).unwrap());
+    prm.max_iter = 2000;
+    let fit = Mtw::new(&metric, prm, KernelStrategy::Auto).unwrap().fit(&problem).unwrap();
+    let objective = fit.objective.unwrap();
+    assert!(objective.is_finite() && objective < 1.0, "objective {objective:e}");
+    assert!(fit.coef.amax() < 10.0, "max |θ| = {:e}", fit.coef.amax());
+}

@@ -153,12 +153,14 @@ pub struct MtwParams<T: Scalar> {
     /// Nesterov momentum on `(log θ, log v, log m)` after every outer iteration, restarted
     /// when an iteration raises the objective (unused by the concomitant scheme).
     pub momentum: bool,
-    /// Whether momentum also extrapolates entries that are zero in one of its two iterates.
-    /// Off by default: the log gap between a zero (held at ln(min_positive) ≈ −708) and a
-    /// fresh non-zero entry is meaningless, and extrapolating it overflowed signed reweighted
-    /// fits (see `momentum.rs`). On only to reproduce runs made before 2026-12-05, such as the
-    /// overlap study's committed default run.
-    pub momentum_on_zeros: bool,
+    /// The momentum rules as they were before two fixes of 2026-12-05, kept only to reproduce
+    /// runs made before them (the overlap study's committed default run): entries that are
+    /// zero in one of the two iterates are extrapolated too (their log gap from the stand-in
+    /// ln(min_positive) is meaningless and overflowed signed reweighted fits), and the momentum
+    /// history survives an accepted Anderson step (the next momentum step then extrapolates
+    /// Anderson's jump again; at ε ≤ 1e-6 this diverged to coefficients of 1e155 that the
+    /// relative stopping tests accepted). Off by default.
+    pub legacy_momentum: bool,
     /// Anderson memory: every `anderson + 1` outer iterations, `(log θ, log v)` is extrapolated
     /// from the last `anderson` steps and the extrapolation kept when it lowers the objective
     /// (0 turns it off; unused by the concomitant scheme).
@@ -193,7 +195,7 @@ impl<T: Scalar> MtwParams<T> {
             max_iter_ot: 5,
             tol_ot: T::default_tol(),
             momentum: true,
-            momentum_on_zeros: false,
+            legacy_momentum: false,
             anderson: 3,
             reuse_scalings: false,
             translate: false,

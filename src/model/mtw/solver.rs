@@ -146,7 +146,7 @@ pub(crate) fn solve<T: Scalar>(
     let accelerate = use_ot && !prm.concomitant;
     let mut anderson = (accelerate && prm.anderson > 0).then(|| Anderson::new(prm.anderson));
     let mut momentum =
-        (accelerate && prm.momentum).then(|| Momentum::new().on_zeros(prm.momentum_on_zeros));
+        (accelerate && prm.momentum).then(|| Momentum::new().on_zeros(prm.legacy_momentum));
     let mut before_momentum: Option<BeforeMomentum<T>> = None;
     let mut accepted = 0usize;
     let window = stopping_window(prm.anderson);
@@ -262,6 +262,10 @@ pub(crate) fn solve<T: Scalar>(
                         tasks = candidate;
                         states = step.states();
                         ot = Some(step);
+                        // The momentum history does not lead to the new iterate.
+                        if let (Some(momentum), false) = (&mut momentum, prm.legacy_momentum) {
+                            momentum.restart();
+                        }
                         if let Some(last) = trace.last_mut() {
                             *last = value;
                         }
@@ -289,6 +293,9 @@ pub(crate) fn solve<T: Scalar>(
     }
     let mut fit =
         assemble_fit(problem, tasks, final_ot, alpha, beta, weights, model, prm.concomitant);
+    if let Some(value) = fit.objective {
+        check_finite("final objective", value, iterations)?;
+    }
     fit.objective_trace = trace;
     fit.iterations = iterations;
     fit.converged = converged;
