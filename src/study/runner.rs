@@ -41,7 +41,8 @@ pub struct RunOptions {
     /// earlier results) instead of refusing. Results of other shards of the same configuration
     /// are kept.
     pub overwrite: bool,
-    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal), and say on stderr
+    /// how many trials a resumed run finds already recorded.
     pub progress: bool,
     /// Run the pending trials one after another, in key order, on the calling thread (code
     /// inside a trial still uses the pool). For studies that time their trials: trials run
@@ -145,6 +146,17 @@ where
     let done: HashSet<String> = loaded.rows.iter().map(|r| r.key.label()).collect();
     let pending: Vec<&TrialKey> =
         mine.iter().copied().filter(|k| !done.contains(&k.label())).collect();
+
+    if options.progress && !done.is_empty() {
+        eprintln!(
+            "{}: resuming: {} of {} trials already recorded in {}; {} to run",
+            study.name(),
+            done.len(),
+            mine.len(),
+            trials_path.display(),
+            pending.len()
+        );
+    }
 
     // 2. Record the start, then run the pending trials.
     let clock = Instant::now();
