@@ -76,10 +76,10 @@ pub struct Args {
     /// from) would exceed this budget.
     #[arg(long, default_value_t = 2048.0)]
     memory_budget_mb: f64,
-    /// Worker threads of the solvers (rayon); 0 = rayon's default. Results other than the
-    /// timings do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    /// Worker threads of the solvers (default: all cores). Results other than the timings do
+    /// not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
     /// Seconds allowed per solve (a solve stopped by it is reported "out of time"; its
     /// iterations and error then depend on the machine) [default: 5; --quick: 0.3].
     #[arg(long)]
@@ -206,8 +206,9 @@ fn real_main(args: &Args) -> Result<bool> {
     })
 }
 
-/// The solvers' thread pool (`--threads`; 0 = rayon's default).
-fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+/// The solvers' thread pool (`--threads`; none: all cores, rayon's default).
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let threads = threads.unwrap_or(0);
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -116,7 +116,7 @@ fn run(cli: &Cli) -> Result<bool> {
         let timer = Instant::now();
         let operators = operators(cli, max_tasks, stride)?;
         check_operators(&operators, &configs)?;
-        std::fs::create_dir_all(&cli.out).map_err(|e| Error::io(&cli.out, e))?;
+        mtw::io::create_out_dir(&cli.out)?;
         mtw::meg::write_regions_csv(&cli.out.join("regions.csv"), &operators.regions)?;
         eprintln!(
             "meg_study: operators of {} subjects, p = {}, n = {}, {} regions ({:.1} s); {} \

@@ -175,12 +175,19 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
     metric[1] = -1.0;
     npy::write(&dir.path().join("neg.npy"), &[6, 6], &metric).unwrap();
     std::fs::write(dir.path().join("junk.npy"), b"not an npy file").unwrap();
+    npy::write(&dir.path().join("zero.npy"), &[6, 6], &[0.0; 36]).unwrap();
+    let mut sparse = vec![0.0; 36];
+    sparse[1] = 1.0;
+    npy::write(&dir.path().join("sparse.npy"), &[6, 6], &sparse).unwrap();
+    std::fs::write(dir.path().join("a_file"), b"").unwrap();
     let (nan, y3, neg, junk) = (
         path(dir.path(), "nan.npy"),
         path(dir.path(), "y3.npy"),
         path(dir.path(), "neg.npy"),
         path(dir.path(), "junk.npy"),
     );
+    let (zero, sparse, a_file) =
+        (path(dir.path(), "zero.npy"), path(dir.path(), "sparse.npy"), path(dir.path(), "a_file"));
     let out = path(dir.path(), "never");
     let base = |design: &str, target: &str| {
         vec!["fit".to_string(), "--design".into(), design.into(), "--target".into(), target.into()]
@@ -195,6 +202,8 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         ([base(&x, &y3), vec!["--grid".into(), "2,3".into()]].concat(), "tasks"),
         ([base(&x, &y), vec!["--grid".into(), "2,2".into()]].concat(), "features"),
         ([base(&x, &y), vec!["--metric".into(), neg.clone()]].concat(), "negative"),
+        ([base(&x, &y), vec!["--metric".into(), zero]].concat(), "all entries 0"),
+        ([base(&x, &y), vec!["--metric".into(), sparse]].concat(), "median 0"),
         ([base(&junk, &y), vec!["--grid".into(), "2,3".into()]].concat(), "npy"),
         (
             [base(&x, &y), vec!["--grid".into(), "2,3".into(), "--epsilon".into(), "0".into()]]
@@ -228,8 +237,13 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         ),
         ([base(&x, &y), strings(&["--model", "mll", "--lambda", "0.1"])].concat(), "no minimum"),
     ];
-    for (mut args, needle) in cases {
+    let to_file = [base(&x, &y), strings(&["--grid", "2,3", "--out", &a_file])].concat();
+    let cases = cases.into_iter().map(|(mut args, needle)| {
         args.extend(["--out".to_string(), out.clone()]);
+        (args, needle)
+    });
+    let cases = cases.chain([(to_file, "is not a folder")]);
+    for (args, needle) in cases {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let result = mtw(&refs);
         let stderr = String::from_utf8_lossy(&result.stderr);
@@ -267,4 +281,29 @@ fn barycenter_names_a_bad_entry_in_the_files_order() {
     assert_eq!(result.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(stderr.contains("A.npy") && stderr.contains("(0, 5)"), "{stderr}");
+}
+
+#[test]
+fn a_two_dimensional_design_is_shared_by_every_task() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let (t, n, p) = (2, 8, 6);
+    let x = npy::read(&dir.path().join("X.npy")).unwrap();
+    let first = &x.data[..n * p];
+    npy::write(&dir.path().join("X2.npy"), &[n, p], first).unwrap();
+    npy::write(&dir.path().join("X3.npy"), &[t, n, p], &[first, first].concat()).unwrap();
+    let y = path(dir.path(), "Y.npy");
+    let fit = |design: &str, out: &str| {
+        let (design, out) = (path(dir.path(), design), path(dir.path(), out));
+        let result = mtw(&[
+            "fit", "--model", "mtw", "--design", &design, "--target", &y, "--grid", "2,3", "--mu",
+            "0.05", "--lambda", "0.05", "--out", &out,
+        ]);
+        assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+        npy::read(&dir.path().join(out).join("coef.npy")).unwrap()
+    };
+    let shared = fit("X2.npy", "shared");
+    let stacked = fit("X3.npy", "stacked");
+    assert_eq!(shared.shape, vec![p, t]);
+    assert_eq!(shared.data, stacked.data);
 }

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use mtw::study::{
-    write_chart_panels, Image, ImageGrid, Layout, LineChart, Measurement, Row, TrialKey,
+    write_chart_panels, Image, ImageGrid, Layout, LineChart, Measurement, Row, Series, TrialKey,
 };
 
 fn out_dir() -> (Option<tempfile::TempDir>, PathBuf) {
@@ -60,7 +60,7 @@ fn line_chart_png_and_svg() {
         .labels("overlap fraction of the supports", "PR-AUC")
         .y_range(0.0, 1.05);
     assert_eq!(chart.series.len(), 4);
-    assert_eq!(chart.series[0].name, "mtw");
+    assert_eq!(chart.series[0].name, "MTW");
     assert_eq!(chart.series[0].means.len(), 5);
     assert_eq!(chart.series[0].trials.len(), 100);
     // The chart of another value column of the same rows.
@@ -73,7 +73,7 @@ fn line_chart_png_and_svg() {
     let (png, svg) = chart.write(&dir, "auc-blur").unwrap();
     assert!(is_png(&png));
     let text = fs::read_to_string(&svg).unwrap();
-    for label in ["<svg", "Support recovery vs overlap", "PR-AUC", "mtw", "lasso", "20 trials"] {
+    for label in ["<svg", "Support recovery vs overlap", "PR-AUC", "MTW", "Lasso", "20 trials"] {
         assert!(text.contains(label), "{label} missing from the SVG");
     }
     let leftovers: Vec<_> = fs::read_dir(&dir)
@@ -104,7 +104,7 @@ fn chart_panels_in_one_figure() {
     let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     assert_eq!((be(16), be(20)), (800, 600));
     let text = fs::read_to_string(&svg).unwrap();
-    for label in ["panel 0", "panel 1", "panel 2", "mtw"] {
+    for label in ["panel 0", "panel 1", "panel 2", "MTW"] {
         assert!(text.contains(label), "{label} missing from the SVG");
     }
     assert!(write_chart_panels(&[], 2, &dir, "none").is_err());
@@ -158,4 +158,35 @@ fn one_chart_per_group() {
         written.iter().map(|(png, _)| png.file_name().unwrap().to_string_lossy().into()).collect();
     assert_eq!(names, ["auc-blur.png", "auc-gaussian--.png"]);
     assert!(written.iter().all(|(png, svg)| is_png(png) && svg.exists()));
+}
+
+#[test]
+fn counts_on_the_x_axis_get_whole_tick_labels_and_the_subtitle_a_trial_range() {
+    let (_keep, dir) = out_dir();
+    let series = |name: &str, shift: f64| Series {
+        name: name.into(),
+        means: (1..=4).map(|x| (x as f64, 0.1 * x as f64 + shift, f64::NAN, f64::NAN)).collect(),
+        trials: vec![],
+        lines: true,
+    };
+    let mut chart = LineChart::from_rows(&rows(), "blur", "auc").title("sources");
+    chart.series = vec![series("T = 2", 0.0), series("T = 4", 0.05)];
+    let (_, svg) = chart.write(&dir, "counts").unwrap();
+    let text = fs::read_to_string(&svg).unwrap();
+    let labels: Vec<&str> = text
+        .split("</text>")
+        .filter_map(|chunk| chunk.rsplit_once('>').map(|(_, label)| label.trim()))
+        .collect();
+    for whole in ["1", "2", "3", "4"] {
+        assert!(labels.contains(&whole), "tick {whole} missing: {labels:?}");
+    }
+    for fractional in ["1.5", "2.5", "3.5"] {
+        assert!(!labels.contains(&fractional), "tick {fractional} drawn for counts");
+    }
+
+    // Points with different trial counts say so.
+    let mut uneven = rows();
+    uneven.retain(|r| !(r.key.x == 0.0 && r.key.trial == 0));
+    let chart = LineChart::from_rows(&uneven, "blur", "auc");
+    assert!(chart.subtitle.contains("mean over 19–20 trials"), "{}", chart.subtitle);
 }

@@ -494,3 +494,29 @@ fn run_json_counts_each_trial_as_it_lands_and_sums_the_time_of_resumed_runs() {
     assert!((after_second.total_wall_seconds - expected).abs() < 1e-9);
     assert_eq!(after_second.commits, after_first.commits);
 }
+
+#[test]
+fn an_invocation_that_records_no_trial_credits_no_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = toy_config(2);
+    let study = study(&config);
+    let sim = OverlapSimulator::new(config.sim.clone()).unwrap();
+    let run_json = dir.path().join("run.json");
+
+    // Every trial fails, as if the run were killed before its first trial landed.
+    let failed = run_trials(&study, dir.path(), &RunOptions::default(), &keys(&config), |_, _| {
+        Err(Error::Numerical("killed".into()))
+    })
+    .unwrap();
+    assert!(!failed.complete);
+    assert!(RunInfo::read(&run_json).unwrap().commits.is_empty());
+
+    // The invocation that computes the trials is the one credited.
+    let options = RunOptions::default();
+    let done =
+        run_trials(&study, dir.path(), &options, &keys(&config), |k, rng| trial(&sim, k, rng))
+            .unwrap();
+    assert!(done.complete);
+    let expected: Vec<String> = mtw::study::config::git_commit().into_iter().collect();
+    assert_eq!(RunInfo::read(&run_json).unwrap().commits, expected);
+}

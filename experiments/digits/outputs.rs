@@ -10,6 +10,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use mtw::io::atomic::write_atomic;
+use mtw::study::models::display_name;
 use mtw::study::{clip_interval, summarize, Image, ImageGrid, LineChart, Row};
 use mtw::{Error, Result};
 
@@ -23,19 +24,6 @@ pub const SUMMARY_FILE: &str = "summary.csv";
 pub const COEFFICIENTS_FILE: &str = "coefficients.json";
 /// Group of every trial key (the study has one facet).
 pub const GROUP: &str = "digits";
-
-/// Display names of the models on the figures.
-pub fn display_name(model: &str) -> &str {
-    match model {
-        "lasso" => "Lasso",
-        "group-lasso" => "Group Lasso",
-        "dirty" => "Dirty",
-        "mll" => "MLL",
-        "mtw" => "MTW",
-        "remtw" => "Reweighted MTW",
-        other => other,
-    }
-}
 
 /// Layout glue: writes `splits.csv` (one row per n, split and model: `n`, `split`, `model`, then
 /// [`METRICS`], then `note`) and `summary.csv` (`n`, `model`, `mean_error`, `ci95_low`,
@@ -107,7 +95,6 @@ pub fn write_error_chart(rows: &[Row], out_dir: &Path) -> Result<()> {
         .labels("training samples per digit (n)", "misclassification rate (validation)")
         .title("Handwritten digits 0–5: classification error");
     for series in &mut chart.series {
-        series.name = display_name(&series.name).to_string();
         // Error rates lie in [0, 1]: clip the intervals (the axis stays fitted to the data).
         for point in &mut series.means {
             (point.2, point.3) = clip_interval((point.2, point.3), Some((0.0, 1.0)));

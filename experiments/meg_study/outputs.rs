@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use mtw::io::atomic::write_atomic;
 use mtw::meg::{draw_panels, task_color, CortexSurface, Marker, MarkerShape, Panel, View};
+use mtw::study::models::display_name;
 use mtw::study::{self, write_chart_panels, Layout, LineChart, Row, SummaryColumns, TrialKey};
 use mtw::{Error, Result, Scalar};
 
@@ -111,7 +112,7 @@ fn fig6_panels(rows: &[Row]) -> Vec<LineChart> {
                 .collect();
             let mut chart = LineChart::from_rows(&lines, "fig6", "best_auc")
                 .labels("active sources per task", "best AUC")
-                .title(&format!("{model} (50 % overlap)"))
+                .title(&format!("{} (50 % overlap)", display_name(model)))
                 .y_range(0.0, 1.0);
             chart.size = (760, 540);
             chart
@@ -279,13 +280,4 @@ fn strongest(entries: &[(usize, f64)]) -> Vec<(usize, f64)> {
     kept.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
     kept.truncate(MAX_MARKERS);
     kept
-}
-
-/// Display names of the models in figure titles.
-fn display_name(model: &str) -> &str {
-    match model {
-        "lasso" => "Lasso",
-        "mtw" => "MTW",
-        other => other,
-    }
 }

@@ -9,6 +9,22 @@ use crate::model::{Estimator, Fit, Problem};
 use crate::scalar::Scalar;
 use crate::study::key::Measurement;
 
+/// The name a chart shows for a model given by its `mtw fit --model` name (the name CSVs
+/// use): `mll` is "Multi-level Lasso", `remtw` "Reweighted MTW", and so on. Other names pass
+/// through unchanged.
+pub fn display_name(model: &str) -> &str {
+    match model {
+        "lasso" => "Lasso",
+        "relasso" => "Reweighted Lasso",
+        "group-lasso" => "Group Lasso",
+        "dirty" => "Dirty",
+        "mll" => "Multi-level Lasso",
+        "mtw" => "MTW",
+        "remtw" => "Reweighted MTW",
+        other => other,
+    }
+}
+
 /// Labelled estimators and the metric names their fits are scored on.
 pub struct ModelTable<T: Scalar> {
     metrics: Vec<String>,

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::io::atomic::write_atomic_with;
 use crate::study::glyphs::GlyphText;
 use crate::study::key::Row;
+use crate::study::models::display_name;
 use crate::study::stats::clip_interval;
 use crate::study::summary::summarize;
 
@@ -93,8 +94,9 @@ pub struct LineChart {
 }
 
 impl LineChart {
-    /// The chart of `metric` in `group`: one series per model (in order of first appearance),
-    /// means and 95% CIs from [`summarize`], trials from the rows; non-finite values skipped.
+    /// The chart of `metric` in `group`: one series per model (in order of first appearance,
+    /// named by [`display_name`]), means and 95% CIs from [`summarize`], trials from the rows;
+    /// non-finite values skipped.
     pub fn from_rows(rows: &[Row], group: &str, metric: &str) -> LineChart {
         // The rows of `group` reduced to the one value column `metric`.
         let picked: Vec<Row> = rows
@@ -128,16 +130,12 @@ impl LineChart {
                 .map(|r| (r.key.x, r.values[0].1))
                 .collect();
         }
-        let n_trials: usize = summary.iter().map(|c| c.stats.n).max().unwrap_or(0);
+        for s in &mut series {
+            s.name = display_name(&s.name).to_string();
+        }
         LineChart {
             title: format!("{metric} ({group})"),
-            subtitle: if n_trials == 1 {
-                "lines: one trial per point (no confidence interval)".to_string()
-            } else {
-                format!(
-                    "lines: mean over {n_trials} trials; bars: 95% CI of the mean; dots: trials"
-                )
-            },
+            subtitle: trials_subtitle(summary.iter().map(|c| c.stats.n)),
             x_label: "x".into(),
             y_label: metric.into(),
             series,
@@ -169,6 +167,17 @@ impl LineChart {
     pub fn write(&self, dir: &Path, stem: &str) -> Result<(PathBuf, PathBuf)> {
         write_png_and_svg(dir, stem, self.size, |root| draw_line_chart(root, self))
     }
+}
+
+/// What the marks of a [`LineChart::from_rows`] chart mean, with the number of trials behind
+/// each point: "mean over 100 trials", or "mean over 28–29 trials" when the points differ.
+fn trials_subtitle(counts: impl Iterator<Item = usize>) -> String {
+    let (low, high) = counts.fold((usize::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
+    if high <= 1 {
+        return "lines: one trial per point (no confidence interval)".to_string();
+    }
+    let trials = if low == high { format!("{high}") } else { format!("{low}–{high}") };
+    format!("lines: mean over {trials} trials; bars: 95% CI of the mean; dots: trials")
 }
 
 /// Writes `charts` side by side as the panels of one figure, `columns` panels per row (rows
@@ -344,6 +353,16 @@ fn bounds(chart: &LineChart) -> ((f64, f64), (f64, f64)) {
     (range(&xs, 0.08), y)
 }
 
+/// Whether every x of the chart (means and trials) is a whole number.
+fn has_integer_x(chart: &LineChart) -> bool {
+    let mut xs = chart
+        .series
+        .iter()
+        .flat_map(|s| s.means.iter().map(|p| p.0).chain(s.trials.iter().map(|t| t.0)))
+        .peekable();
+    xs.peek().is_some() && xs.all(|x| x.fract() == 0.0)
+}
+
 fn line_chart_on<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &LineChart,
@@ -362,6 +381,9 @@ fn line_chart_on<DB: DrawingBackend>(
     let legend_width = 200.min(width / 3);
     let (plot, legend) = body.split_horizontally(width - legend_width);
     let ((x0, x1), (y0, y1)) = bounds(chart);
+    let integer_x = has_integer_x(chart);
+    // At most one tick per integer when every x is a count (e.g. sources per task).
+    let x_ticks = if integer_x { ((x1 - x0).floor() as usize + 1).clamp(2, 10) } else { 10 };
     let mut ctx = ChartBuilder::on(&plot)
         .margin_left(10)
         .margin_right(20)
@@ -375,7 +397,14 @@ fn line_chart_on<DB: DrawingBackend>(
         .y_desc(chart.y_label.as_str())
         .axis_desc_style((FONT, 19))
         .label_style((FONT, 15))
-        .x_label_formatter(&|v| tick_label(*v))
+        .x_labels(x_ticks)
+        .x_label_formatter(&|v| {
+            if integer_x && v.fract() != 0.0 {
+                String::new()
+            } else {
+                tick_label(*v)
+            }
+        })
         .y_label_formatter(&|v| tick_label(*v))
         .bold_line_style(RGBColor(225, 225, 225))
         .light_line_style(TRANSPARENT)

@@ -110,7 +110,7 @@ where
 {
     let layout = study.require_layout()?;
     check_keys(keys)?;
-    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    crate::io::create_out_dir(out_dir)?;
     prepare_folder(out_dir, study, options)?;
     let shard = options.shard;
     let mine: Vec<&TrialKey> = keys
@@ -164,11 +164,14 @@ where
     // The folder now holds only this run's results: an earlier record is this run's.
     let earlier = RunInfo::read(&run_path).ok().filter(|r| r.fingerprint == study.fingerprint());
     let earlier_seconds = earlier.as_ref().map_or(0.0, RunInfo::seconds_so_far);
-    let mut commits = earlier.as_ref().map_or_else(Vec::new, RunInfo::commits_so_far);
+    let commits = earlier.as_ref().map_or_else(Vec::new, RunInfo::commits_so_far);
     let commit = git_commit();
+    // This invocation's commit joins `commits` once it records a trial, so that a run killed
+    // before its first trial credits nothing to its commit.
+    let mut commits_with_this = commits.clone();
     if let Some(c) = &commit {
-        if commits.last() != Some(c) {
-            commits.push(c.clone());
+        if commits_with_this.last() != Some(c) {
+            commits_with_this.push(c.clone());
         }
     }
     let mut info = RunInfo {
@@ -227,6 +230,7 @@ where
                 lock(&new_rows).extend(rows);
                 let mut record = lock(&progress);
                 record.trials_recorded += 1;
+                record.commits.clone_from(&commits_with_this);
                 record.wall_seconds = clock.elapsed().as_secs_f64();
                 record.total_wall_seconds = earlier_seconds + record.wall_seconds;
                 if let Err(e) = write_atomic(&run_path, record.to_json().as_bytes()) {
@@ -249,6 +253,9 @@ where
     if let Some((key, error)) = layout_errors.into_iter().next() {
         let new_trials: HashSet<String> = lock(&new_rows).iter().map(|r| r.key.label()).collect();
         info.trials_recorded = done.len() + new_trials.len();
+        if !new_trials.is_empty() {
+            info.commits = commits_with_this;
+        }
         info.finished = Some(now_rfc3339());
         info.wall_seconds = clock.elapsed().as_secs_f64();
         info.total_wall_seconds = earlier_seconds + info.wall_seconds;
@@ -262,8 +269,12 @@ where
     for f in &failures {
         log::warn!("trial {} failed: {}", f.key.label(), f.error);
     }
+    let new_rows = new_rows.into_inner().unwrap_or_else(|p| p.into_inner());
+    if !new_rows.is_empty() {
+        info.commits = commits_with_this;
+    }
     let mut rows = loaded.rows;
-    rows.extend(new_rows.into_inner().unwrap_or_else(|p| p.into_inner()));
+    rows.extend(new_rows);
     sort_canonical(&mut rows);
     let complete = failures.is_empty();
     let mut summary_path = None;

@@ -31,9 +31,27 @@ pub fn metric<T: Scalar>(args: &OtArgs) -> Result<GroundMetric<T>> {
 }
 
 /// ε and γ: the given values, or the defaults median(M)/p and −max(M)/ln τ.
+///
+/// A metric with no positive entry is refused by name (it would otherwise surface as
+/// "epsilon = 0"), and so is a default ε of 0 (median 0: more than half the entries are 0).
 pub fn epsilon_gamma<T: Scalar>(args: &OtArgs, metric: &GroundMetric<T>) -> Result<(T, T)> {
+    if metric.max() <= T::zero() {
+        return Err(Error::parameter(
+            "metric",
+            "all entries 0",
+            "needs positive costs between distinct features (moving mass would cost nothing)",
+        ));
+    }
     let epsilon = match args.epsilon {
         Some(e) => T::of_f64(e),
+        None if metric.median() <= T::zero() => {
+            return Err(Error::parameter(
+                "metric",
+                "median 0",
+                "gives the default epsilon = median(M)/p = 0 (more than half the entries are \
+                 0); give --epsilon",
+            ))
+        }
         None => default_epsilon(metric),
     };
     let gamma = match args.gamma {
@@ -43,12 +61,17 @@ pub fn epsilon_gamma<T: Scalar>(args: &OtArgs, metric: &GroundMetric<T>) -> Resu
     Ok((epsilon, gamma))
 }
 
-/// The regression problem from X.npy (T×n×p) and Y.npy (T×n).
+/// The regression problem from X.npy and Y.npy (T×n). X is T×n×p (one design per task) or
+/// n×p (one design shared by every task, as `mtw meg-forward` writes for one subject).
 pub fn problem<T: Scalar>(design: &Path, target: &Path) -> Result<Problem<T>> {
     let x = npy::read(design)?;
     let y = npy::read(target)?;
-    let designs = x.to_matrices::<T>(design, "X")?;
     let targets = y.to_vectors::<T>(target, "Y")?;
+    let designs = if x.shape.len() == 2 {
+        vec![x.to_matrix::<T>(design, "X")?; targets.len()]
+    } else {
+        x.to_matrices::<T>(design, "X (T×n×p, or n×p shared by all tasks)")?
+    };
     if designs.len() != targets.len() {
         return Err(Error::Shape(format!(
             "X has {} tasks but Y has {} rows",
@@ -61,7 +84,7 @@ pub fn problem<T: Scalar>(design: &Path, target: &Path) -> Result<Problem<T>> {
 
 /// Creates the output folder.
 pub fn out_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+    mtw::io::create_out_dir(dir)
 }
 
 /// Writes `value` as pretty JSON to `path`, atomically.
