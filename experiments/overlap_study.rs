@@ -13,6 +13,8 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
@@ -21,9 +23,10 @@ use serde::Serialize;
 use mtw::error::{Error, Result};
 use mtw::metrics::support_recovery;
 use mtw::model::mtw::{Mtw, MtwParams};
+use mtw::model::{Estimator, Fit, Problem};
 use mtw::ot::defaults::{default_epsilon, gamma_from_tau, PAPER_TAU};
 use mtw::ot::{GroundMetric, KernelStrategy};
-use mtw::select::{oracle, CatalogOptions, Goal, ModelKind};
+use mtw::select::{oracle, CatalogOptions, Goal, Hyper, ModelKind};
 use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
 use mtw::study::{
     self, Layout, LineChart, Measurement, RunOptions, Shard, Study, SummaryColumns, TrialKey,
@@ -275,16 +278,76 @@ fn run_in<T: Scalar>(
     options: &RunOptions,
 ) -> Result<study::RunOutcome> {
     let simulator = OverlapSimulator::new(config.simulation.clone())?;
-    let catalog = catalog::<T>(config)?;
+    let catalogs =
+        Catalogs { legacy: catalog::<T>(config, true)?, current: catalog(config, false)? };
     let keys = OverlapSimulator::trial_keys(&[config.design], &config.overlaps, config.trials);
     study::run_trials(study, out, options, &keys, |key, rng| {
-        run_trial(config, &simulator, &catalog, key, rng)
+        run_trial(config, &simulator, &catalogs, key, rng)
     })
+}
+
+/// The models' grids and builders under both momentum rules of the MTW solver (see
+/// [`MomentumFallback`]).
+struct Catalogs<T: Scalar> {
+    /// `MtwParams::legacy_momentum` on: the rules the committed default run was computed with.
+    legacy: CatalogOptions<T>,
+    /// The current rules, for the fits that fail under the legacy ones.
+    current: CatalogOptions<T>,
+}
+
+impl<T: Scalar> Catalogs<T> {
+    /// The estimator of `kind` at `h`: MTW models try the legacy rules first, counting every
+    /// fit that falls back to the current ones in `fallbacks`.
+    fn estimator(
+        &self,
+        kind: ModelKind,
+        h: &Hyper,
+        fallbacks: &Arc<AtomicUsize>,
+    ) -> Result<Box<dyn Estimator<T>>> {
+        let legacy = self.legacy.estimator(kind, h)?;
+        if !matches!(kind, ModelKind::Mtw | ModelKind::Remtw) {
+            return Ok(legacy);
+        }
+        let current = self.current.estimator(kind, h)?;
+        Ok(Box::new(MomentumFallback { legacy, current, fallbacks: Arc::clone(fallbacks) }))
+    }
+}
+
+/// An MTW estimator under the legacy momentum rules that refits, from the same start, under
+/// the current rules when a fit fails numerically.
+///
+/// The legacy rules extrapolate entries sitting at zero and keep the momentum across Anderson
+/// steps (`MtwParams::legacy_momentum`); on a few trials of the default run a fit overflowed
+/// under them and ended at an infinite objective, which the solver reports as an error. Fits
+/// that succeed under the legacy rules are kept as they are, so rows recorded before this
+/// fallback existed are unchanged, and every row still depends on its trial key alone.
+struct MomentumFallback<T: Scalar> {
+    legacy: Box<dyn Estimator<T>>,
+    current: Box<dyn Estimator<T>>,
+    fallbacks: Arc<AtomicUsize>,
+}
+
+impl<T: Scalar> Estimator<T> for MomentumFallback<T> {
+    fn name(&self) -> &'static str {
+        self.legacy.name()
+    }
+
+    fn fit_from(&self, problem: &Problem<T>, start: Option<&Fit<T>>) -> Result<Fit<T>> {
+        match self.legacy.fit_from(problem, start) {
+            Err(Error::Numerical(reason)) => {
+                log::info!("{}: {reason}; refitting with the current momentum rules", self.name());
+                self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                self.current.fit_from(problem, start)
+            }
+            other => other,
+        }
+    }
 }
 
 /// The models' grids and builders; MTW on the grid's squared Euclidean metric divided by its
 /// median, separable kernel (log domain when needed), ε = median/p, γ from τ = 0.5.
-fn catalog<T: Scalar>(config: &Config) -> Result<CatalogOptions<T>> {
+/// `legacy` selects the momentum rules (see [`MomentumFallback`]).
+fn catalog<T: Scalar>(config: &Config, legacy: bool) -> Result<CatalogOptions<T>> {
     let side = config.simulation.side;
     let metric =
         GroundMetric::<T>::grid_squared_euclidean(&[side, side])?.normalized_by_median()?;
@@ -296,10 +359,10 @@ fn catalog<T: Scalar>(config: &Config) -> Result<CatalogOptions<T>> {
     params.tol_ot = params.tol;
     params.max_iter = config.max_iter;
     // The committed default run (results/overlap_study) was computed with the momentum rules
-    // before the fixes of `MtwParams::legacy_momentum`; this keeps its rows reproducible. On
-    // trial 0 at overlap 0.5 the zero rule alone changes only reweighted MTW's winning fit,
-    // from 1,691 to 1,510 outer iterations at the same AUC.
-    params.legacy_momentum = true;
+    // before the fixes of `MtwParams::legacy_momentum`; the legacy catalog keeps its rows
+    // reproducible. On trial 0 at overlap 0.5 the zero rule alone changes only reweighted
+    // MTW's winning fit, from 1,691 to 1,510 outer iterations at the same AUC.
+    params.legacy_momentum = legacy;
     let mtw = Mtw::new(&metric, params, KernelStrategy::Auto)?;
     Ok(CatalogOptions {
         positive: true,
@@ -317,7 +380,7 @@ fn catalog<T: Scalar>(config: &Config) -> Result<CatalogOptions<T>> {
 fn run_trial<T: Scalar>(
     config: &Config,
     simulator: &OverlapSimulator,
-    catalog: &CatalogOptions<T>,
+    catalogs: &Catalogs<T>,
     key: &TrialKey,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> Result<Vec<Measurement>> {
@@ -326,16 +389,21 @@ fn run_trial<T: Scalar>(
     let mut out = Vec::new();
     for &kind in &config.models {
         let timer = Instant::now();
-        let grid = catalog.grid(kind, &data.problem)?;
-        let builder = |h: &mtw::select::Hyper| catalog.estimator(kind, h);
+        let grid = catalogs.legacy.grid(kind, &data.problem)?;
+        let fallbacks = Arc::new(AtomicUsize::new(0));
+        let builder = |h: &Hyper| catalogs.estimator(kind, h, &fallbacks);
         let score = |fit: &mtw::model::Fit<T>| Ok(support_recovery(&fit.coef, &truth, 0.0)?.mean);
         let best = oracle(&data.problem, &grid, &builder, score, Goal::Maximize)?;
         let path_seconds = timer.elapsed().as_secs_f64();
         let sel = &best.selection;
         let name = kind.name();
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let note = match fallbacks.load(Ordering::Relaxed) {
+            0 => String::new(),
+            k => format!("{k} fits refitted with the current momentum rules"),
+        };
         out.extend([
-            Measurement::new(name, "best_auc", sel.best_score),
+            Measurement::new(name, "best_auc", sel.best_score).with_note(note),
             Measurement::new(name, "mu", sel.best.mu),
             Measurement::new(name, "lambda", sel.best.lambda),
             Measurement::new(name, "mu_on_edge", flag(sel.on_grid_edge.mu)),
