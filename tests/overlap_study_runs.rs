@@ -107,3 +107,27 @@ fn killed_then_resumed_equals_uninterrupted() {
     assert!(stderr.contains("trials run"), "{stderr}");
     assert_eq!(sorted_trials(&full), sorted_trials(&killed));
 }
+
+/// Trial 0 at overlap 0 of the default configuration: one of reweighted MTW's fits overflows
+/// under the legacy momentum rules the study keeps (its objective ends at infinity). The trial
+/// is recorded all the same, with the fit redone under the current rules and a note saying so.
+#[test]
+fn a_fit_that_overflows_under_the_legacy_momentum_is_refitted_and_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--models", "remtw", "--trials", "1", "--overlaps", "0", "--threads", "1"];
+    let result = Command::new(env!("CARGO_BIN_EXE_overlap_study"))
+        .args(args)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .expect("overlap_study runs");
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let text = std::fs::read_to_string(dir.path().join("trials.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| row[header.iter().position(|c| *c == name).unwrap()];
+    assert_eq!(column("note"), "1 fits refitted with the current momentum rules");
+    let auc: f64 = column("best_auc").parse().unwrap();
+    assert!((0.0..=1.0).contains(&auc), "{auc}");
+}
