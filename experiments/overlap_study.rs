@@ -48,18 +48,19 @@ struct Args {
     /// Seed of every random draw (trial data depend on the seed and the trial key only).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Overlap fractions (share of the 4 active pixels common to all tasks).
+    /// Overlap fractions (share of the 4 active pixels common to all tasks: multiples of 1/4).
     #[arg(long, value_delimiter = ',', default_value = "0,0.25,0.5,0.75,1")]
     overlaps: Vec<f64>,
     /// Design: `blur` (the paper's text) or `gaussian` (the authors' example code).
     #[arg(long, default_value = "blur")]
     design: String,
-    /// Rows per task of the gaussian design.
-    #[arg(long, default_value_t = 36)]
-    n_samples: usize,
-    /// Correlation ρ of the gaussian design, Σ_ij = ρ^(squared grid distance).
-    #[arg(long, default_value_t = 0.95)]
-    rho: f64,
+    /// Rows per task of the gaussian design [default: 36] (refused with `--design blur`).
+    #[arg(long)]
+    n_samples: Option<usize>,
+    /// Correlation ρ of the gaussian design, Σ_ij = ρ^(squared grid distance) [default: 0.95]
+    /// (refused with `--design blur`).
+    #[arg(long)]
+    rho: Option<f64>,
     /// Solver tolerance (relative duality gap, or relative change of θ and of the objective).
     #[arg(long, default_value_t = 1e-4)]
     tol: f64,
@@ -221,10 +222,29 @@ fn config(args: &Args) -> Result<Config> {
             "must be in [0, 1]",
         ));
     }
+    mtw::validate::distinct("overlaps", &args.overlaps)?;
+    let defaults = OverlapConfig::default();
+    // The simulation shares round(k r) of the k active pixels: r must be a multiple of 1/k, or
+    // the CSVs would label a trial with an overlap it does not have.
+    let k = defaults.n_active as f64;
+    if let Some(r) = args.overlaps.iter().find(|r| ((*r * k).round() - *r * k).abs() > 1e-9) {
+        return Err(Error::parameter(
+            "overlaps",
+            r,
+            &format!("must be a multiple of 1/{k} (the share of the {k} active pixels)"),
+        ));
+    }
+    if design == Design::Blur && (args.n_samples.is_some() || args.rho.is_some()) {
+        return Err(Error::parameter(
+            "design",
+            "blur",
+            "takes no --n-samples or --rho (they set the gaussian design)",
+        ));
+    }
     let simulation = OverlapConfig {
-        rho: args.rho,
-        gaussian_n_samples: args.n_samples,
-        ..OverlapConfig::default()
+        rho: args.rho.unwrap_or(defaults.rho),
+        gaussian_n_samples: args.n_samples.unwrap_or(defaults.gaussian_n_samples),
+        ..defaults
     };
     // --quick: one trial per level, 2 points per axis, 10 iterations per fit, unless given.
     let pick = |given: Option<usize>, quick: usize, full: usize| {
@@ -235,10 +255,14 @@ fn config(args: &Args) -> Result<Config> {
     let max_iter = pick(args.max_iter, 10, 1000);
     let max_reweighting = if args.quick { 2 } else { 10 };
     mtw::validate::positive("tol", args.tol)?;
-    for (name, value) in [("trials", trials), ("grid-size", grid_size), ("max-iter", max_iter)] {
+    for (name, value) in [("trials", trials), ("max-iter", max_iter)] {
         if value == 0 {
             return Err(Error::parameter(name, 0, "must be >= 1"));
         }
+    }
+    if grid_size < 2 {
+        // One point is λ_max alone, where every sparse model returns θ = 0.
+        return Err(Error::parameter("grid-size", grid_size, "must be >= 2"));
     }
     Ok(Config {
         trials,

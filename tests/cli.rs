@@ -242,7 +242,9 @@ fn bad_input_exits_2_with_one_line_and_no_output() {
         args.extend(["--out".to_string(), out.clone()]);
         (args, needle)
     });
-    let cases = cases.chain([(to_file, "is not a folder")]);
+    let under_file =
+        [base(&x, &y), strings(&["--grid", "2,3", "--out", &format!("{a_file}/sub")])].concat();
+    let cases = cases.chain([(to_file, "is not a folder"), (under_file, "is not a folder")]);
     for (args, needle) in cases {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let result = mtw(&refs);

@@ -53,19 +53,25 @@ fn quick_run_writes_csvs_and_charts() {
 fn bad_flags_exit_2_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    for args in [
-        vec!["--quick", "--overlaps", "1.5", "--out", out],
-        vec!["--quick", "--models", "nope", "--out", out],
-        vec!["--quick", "--design", "fog", "--out", out],
-        vec!["--quick", "--precision", "f16", "--out", out],
-        vec!["--quick", "--models", "lasso,lasso", "--out", out],
-        vec!["--quick", "--grid-size", "0", "--out", out],
-        vec!["--quick", "--trials", "x", "--out", out],
+    for (args, needle) in [
+        (vec!["--quick", "--overlaps", "1.5", "--out", out], "[0, 1]"),
+        (vec!["--quick", "--overlaps", "0.3", "--out", out], "multiple of 1/4"),
+        (vec!["--quick", "--overlaps", "0.5,0.5", "--out", out], "listed twice"),
+        (vec!["--quick", "--models", "nope", "--out", out], "nope"),
+        (vec!["--quick", "--design", "fog", "--out", out], "fog"),
+        (vec!["--quick", "--precision", "f16", "--out", out], "f16"),
+        (vec!["--quick", "--models", "lasso,lasso", "--out", out], "listed twice"),
+        (vec!["--quick", "--grid-size", "0", "--out", out], "grid-size"),
+        (vec!["--quick", "--grid-size", "1", "--out", out], ">= 2"),
+        (vec!["--quick", "--n-samples", "10", "--out", out], "gaussian"),
+        (vec!["--quick", "--rho", "0.5", "--out", out], "gaussian"),
+        (vec!["--quick", "--trials", "x", "--out", out], "x"),
     ] {
         let result = run(&args);
         let stderr = String::from_utf8_lossy(&result.stderr);
         assert_eq!(result.status.code(), Some(2), "{args:?}");
         assert!(stderr.contains("overlap_study: error"), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr} lacks {needle}");
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one line: {stderr}");
     }
     // A refused configuration writes nothing, so the corrected command can use the folder.

@@ -407,7 +407,7 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
         return Err(Error::format(
             &own_trials,
             "exists without its run file, so the configuration that wrote it is unknown; \
-             remove it or use overwrite",
+             remove it or use --overwrite",
         ));
     }
     if options.overwrite {

@@ -19,7 +19,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Fit a multi-task model on X.npy (T×n×p) and Y.npy (T×n).
+    /// Fit a multi-task model on X.npy (T×n×p, or n×p shared by all tasks) and Y.npy (T×n).
     Fit(FitArgs),
     /// Unbalanced Wasserstein barycenter of the rows of A.npy (T×p, non-negative).
     Barycenter(BarycenterArgs),
@@ -105,7 +105,7 @@ pub struct FitArgs {
     /// Model to fit: mtw, remtw, lasso, relasso, group-lasso, dirty or mll.
     #[arg(long, default_value = "mtw")]
     pub model: ModelKind,
-    /// Designs X.npy, T×n×p.
+    /// Designs X.npy: T×n×p, or n×p shared by all tasks.
     #[arg(long, value_name = "X.npy")]
     pub design: PathBuf,
     /// Targets Y.npy, T×n.
