@@ -60,13 +60,7 @@ fn run(cli: &Cli) -> Result<bool> {
     let layout = mtw::study::Layout::new("group", "n", &digits::trial::METRICS)
         .with_machine_dependent(&digits::trial::TIMING_METRICS);
     let study = Study::new("digits", &config, cli.seed)?.with_layout(layout);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = cli.threads {
-        pool = pool.num_threads(threads);
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::parameter("--threads", format!("{:?}", cli.threads), &e.to_string()))?;
+    let pool = mtw::study::thread_pool(cli.threads)?;
     pool.install(|| {
         if cli.merge {
             let rows = merge_shards(&cli.out, Some(&study))?.rows;
@@ -77,6 +71,11 @@ fn run(cli: &Cli) -> Result<bool> {
         if cli.plot_only {
             let rows = recorded_rows(&cli.out, &study)?;
             write_outputs(&rows, &cli.out, &study)?;
+            eprintln!(
+                "digits_study: redrew the tables and figures from {} rows in {}",
+                rows.len(),
+                cli.out.display()
+            );
             return Ok(true);
         }
         match cli.precision {

@@ -94,10 +94,10 @@ pub struct Args {
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
     /// Merge the complete shards found in `--out` into one set of outputs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     merge: bool,
     /// Rewrite runs.csv, summary.csv and the charts from the recorded trials.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["merge", "shard"])]
     plot_only: bool,
     /// Instead of the barycenters: full MTW fits per strategy and precision at the overlap
     /// study's size (p = 576) and the MEG study's (p = 2562), into `OUT/mtw_fits/`.
@@ -162,15 +162,18 @@ fn real_main(args: &Args) -> Result<bool> {
     let study = Study::new("kernel_study", &config, 0)?.with_layout(records::layout());
     let keys: Vec<TrialKey> =
         plan.problems().into_iter().map(|(w, t, eps)| records::key(w, t, eps)).collect();
-    let pool = thread_pool(args.threads)?;
+    let pool = mtw::study::thread_pool(args.threads)?;
     pool.install(|| {
-        if args.merge {
-            let rows = merge_shards(&args.out, Some(&study))?.rows;
-            return write_outputs(&rows, &keys, &args.out).map(|()| true);
-        }
-        if args.plot_only {
-            let rows = load_results(&args.out, Some(&study))?;
-            return write_outputs(&rows, &keys, &args.out).map(|()| true);
+        if args.merge || args.plot_only {
+            let rows = if args.merge {
+                merge_shards(&args.out, Some(&study))?.rows
+            } else {
+                load_results(&args.out, Some(&study))?
+            };
+            write_outputs(&rows, &keys, &args.out)?;
+            let action = if args.merge { "merged" } else { "redrew the tables and charts from" };
+            eprintln!("kernel_study: {action} {} rows in {}", rows.len(), args.out.display());
+            return Ok(true);
         }
         if let Some(dir) = &args.export {
             export::write_problems(dir, &plan)?;
@@ -206,15 +209,6 @@ fn real_main(args: &Args) -> Result<bool> {
     })
 }
 
-/// The solvers' thread pool (`--threads`; none: all cores, rayon's default).
-fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let threads = threads.unwrap_or(0);
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::parameter("threads", threads, &format!("thread pool: {e}")))
-}
-
 /// The full MTW fits (`--mtw-fits`): one trial per problem, run one after another, resumable
 /// like the barycenter study; `trials.csv`, `summary.csv` and `run.json` in `OUT/mtw_fits/`.
 fn run_fits(args: &Args) -> Result<bool> {
@@ -242,7 +236,7 @@ fn run_fits(args: &Args) -> Result<bool> {
     let out = args.out.join("mtw_fits");
     let options =
         RunOptions { overwrite: args.overwrite, sequential: true, ..RunOptions::default() };
-    let pool = thread_pool(args.threads)?;
+    let pool = mtw::study::thread_pool(args.threads)?;
     let timer = Instant::now();
     let outcome = pool.install(|| {
         run_trials(&study, &out, &options, &keys, |key, _rng| {

@@ -86,13 +86,7 @@ fn run(cli: &Cli) -> Result<bool> {
     if cli.head_scale < 0.0 || cli.head_scale >= 0.5 || !cli.head_scale.is_finite() {
         return Err(Error::parameter("head-scale", cli.head_scale, "must be in [0, 0.5)"));
     }
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = cli.threads {
-        pool = pool.num_threads(threads);
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::parameter("threads", format!("{:?}", cli.threads), &e.to_string()))?;
+    let pool = mtw::study::thread_pool(cli.threads)?;
     pool.install(|| {
         let id = match &cli.leadfield {
             Some(dir) => OperatorsId::user(dir, stride)?,
@@ -284,7 +278,15 @@ fn redraw(cli: &Cli, config: &ExperimentConfig) -> Result<()> {
         recorded_rows(&exp_dir, &study)?
     };
     let layout = config.layout();
-    write_outputs(&config.experiment, &rows, &layout, &exp_dir, &cli.out, study.fingerprint())
+    write_outputs(&config.experiment, &rows, &layout, &exp_dir, &cli.out, study.fingerprint())?;
+    let action = if cli.merge { "merged" } else { "redrew" };
+    eprintln!(
+        "meg_study: {action} {} from {} rows in {}",
+        config.experiment,
+        rows.len(),
+        exp_dir.display()
+    );
+    Ok(())
 }
 
 /// The recorded rows for `--plot-only`: from `run.json`'s run, or merged from complete shards.

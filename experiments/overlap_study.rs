@@ -97,10 +97,10 @@ struct Args {
     #[arg(long)]
     shard: Option<String>,
     /// Merge the shards found in `--out` into one set of outputs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     merge: bool,
     /// Redraw summaries and charts from the CSVs in `--out`.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["merge", "shard"])]
     plot_only: bool,
 }
 
@@ -152,22 +152,21 @@ fn run(args: Args) -> Result<()> {
         .with_fixed("precision", config.precision)
         .with_machine_dependent(&TIMING_COLUMNS);
     let study = Study::new("overlap_study", &config, args.seed)?.with_layout(layout.clone());
-    if args.plot_only {
-        let rows = study::load_results(&args.out, Some(&study))?;
-        return write_outputs(&rows, &layout, &args.out);
-    }
-    if args.merge {
-        let merged = study::merge_shards(&args.out, Some(&study))?;
-        return write_outputs(&merged.rows, &layout, &args.out);
+    if args.plot_only || args.merge {
+        let rows = if args.merge {
+            study::merge_shards(&args.out, Some(&study))?.rows
+        } else {
+            study::load_results(&args.out, Some(&study))?
+        };
+        write_outputs(&rows, &layout, &args.out)?;
+        let action = if args.merge { "merged" } else { "redrew the summary and chart from" };
+        eprintln!("overlap_study: {action} {} rows in {}", rows.len(), args.out.display());
+        return Ok(());
     }
     let shard = args.shard.as_deref().map(Shard::from_str).transpose()?;
     let options =
         RunOptions { shard, overwrite: args.overwrite, progress: true, ..RunOptions::default() };
-    let threads = args.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::parameter("threads", threads, &e.to_string()))?;
+    let pool = mtw::study::thread_pool(args.threads)?;
 
     let timer = Instant::now();
     eprintln!(
@@ -246,6 +245,8 @@ fn config(args: &Args) -> Result<Config> {
         gaussian_n_samples: args.n_samples.unwrap_or(defaults.gaussian_n_samples),
         ..defaults
     };
+    // Built once here only to refuse bad settings (say --rho 1.5) before the run's banner.
+    OverlapSimulator::new(simulation.clone())?;
     // --quick: one trial per level, 2 points per axis, 10 iterations per fit, unless given.
     let pick = |given: Option<usize>, quick: usize, full: usize| {
         given.unwrap_or(if args.quick { quick } else { full })

@@ -43,10 +43,19 @@ fn quick_run_writes_csvs_and_charts() {
     let run_json = std::fs::read_to_string(dir.path().join("run.json")).unwrap();
     assert!(run_json.contains("wall_seconds"));
 
-    // Rerunning the same command resumes: nothing left to run, same rows.
+    // Rerunning the same command resumes: nothing left to run, and the trials and the run
+    // record stay untouched (summary.csv is redrawn: the runner's table, then the study's).
+    let modified =
+        |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().modified().unwrap();
+    let before: Vec<_> = ["trials.csv", "run.json"].map(modified).to_vec();
     let again = run(&["--quick", "--overlaps", "0,1", "--out", out]);
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 trials run"));
+    assert_eq!(["trials.csv", "run.json"].map(modified).to_vec(), before);
+
+    let redraw = run(&["--quick", "--overlaps", "0,1", "--plot-only", "--out", out]);
+    assert!(redraw.status.success());
+    assert!(String::from_utf8_lossy(&redraw.stderr).contains("redrew"));
 }
 
 #[test]
@@ -66,6 +75,10 @@ fn bad_flags_exit_2_with_a_message() {
         (vec!["--quick", "--n-samples", "10", "--out", out], "gaussian"),
         (vec!["--quick", "--rho", "0.5", "--out", out], "gaussian"),
         (vec!["--quick", "--trials", "x", "--out", out], "x"),
+        (vec!["--quick", "--design", "gaussian", "--rho", "1.5", "--out", out], "rho"),
+        (vec!["--quick", "--threads", "0", "--out", out], "at least one thread"),
+        (vec!["--plot-only", "--merge", "--out", out], "cannot be used with"),
+        (vec!["--merge", "--shard", "0/2", "--out", out], "cannot be used with"),
     ] {
         let result = run(&args);
         let stderr = String::from_utf8_lossy(&result.stderr);

@@ -64,10 +64,10 @@ pub struct Cli {
     pub shard: Option<Shard>,
     /// Merge the complete shards found in `--out` into one set of outputs (refuses a missing
     /// shard, an incomplete one and one of another configuration).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     pub merge: bool,
     /// Only rewrite summary.csv, splits.csv and the figures from the recorded results.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["merge", "shard"])]
     pub plot_only: bool,
     /// The mfeat-pix data file [default: the vendored data/mfeat-pix.txt].
     #[arg(long, value_name = "FILE")]
@@ -94,9 +94,6 @@ impl Cli {
         check_sizes(&sizes, self.digits.len(), folds)?;
         if splits == 0 {
             return Err(Error::parameter("--splits", 0, "needs at least one split"));
-        }
-        if self.threads == Some(0) {
-            return Err(Error::parameter("--threads", 0, "needs at least one thread"));
         }
         let precision = match self.precision {
             Precision::F64 => "f64",

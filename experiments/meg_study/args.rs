@@ -118,10 +118,10 @@ pub struct Cli {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
     /// Merge the shards found in `--out` into one set of outputs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     pub merge: bool,
     /// Redraw summaries and charts from the CSVs in `--out`.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["merge", "shard"])]
     pub plot_only: bool,
     /// Instead of the study: time one cold MTW fit on this many subjects (µ at the middle of
     /// the µ range, λ = λ_max/10; 5 sources, 50 % overlap) and print it.
@@ -175,9 +175,6 @@ impl Cli {
         mtw::validate::positive("tol", self.tol)?;
         if !(self.min_ratio > 0.0 && self.min_ratio <= 1.0) {
             return Err(Error::parameter("min-ratio", self.min_ratio, "must be in (0, 1]"));
-        }
-        if self.threads == Some(0) {
-            return Err(Error::parameter("threads", 0, "needs at least one thread"));
         }
         Ok(FitConfig {
             precision,

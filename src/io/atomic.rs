@@ -27,16 +27,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Lets `write` create the file at a temporary path, then renames it to `path`; the temporary
 /// file is removed if `write` fails.
+///
+/// When the new bytes equal the file already at `path`, the file is left untouched (same
+/// modification time), so that rerunning a finished study changes nothing on disk.
 pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let tmp = temp_path_for(path);
     if let Err(e) = write(&tmp) {
         let _ = fs::remove_file(&tmp);
         return Err(e);
     }
+    if same_bytes(&tmp, path) {
+        return fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+    }
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+/// Whether both files can be read and hold the same bytes.
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    let same_length = match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.is_file() && y.is_file() && x.len() == y.len(),
+        _ => false,
+    };
+    same_length && matches!((fs::read(a), fs::read(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 #[cfg(test)]
@@ -58,5 +73,22 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
         assert!(temp_path_for(&path).to_string_lossy().ends_with(".csv"));
+    }
+
+    #[test]
+    fn identical_bytes_leave_the_file_and_its_time_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trials.csv");
+        write_atomic(&path, b"a,b\n1,2\n").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        fs::File::options().write(true).open(&path).unwrap().set_modified(old).unwrap();
+
+        write_atomic(&path, b"a,b\n1,2\n").unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), old);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        write_atomic(&path, b"a,b\n1,3\n").unwrap();
+        assert_ne!(fs::metadata(&path).unwrap().modified().unwrap(), old);
+        assert_eq!(fs::read(&path).unwrap(), b"a,b\n1,3\n");
     }
 }

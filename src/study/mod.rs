@@ -104,6 +104,7 @@ pub mod layout;
 pub mod merge;
 pub mod models;
 pub mod plot;
+pub mod pool;
 pub mod progress;
 pub mod runner;
 pub mod seed;
@@ -120,6 +121,7 @@ pub use layout::Layout;
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
 pub use plot::{write_chart_panels, write_charts_per_group, LineChart, Series};
+pub use pool::thread_pool;
 pub use runner::{
     comparable_trials, load_results, run_trials, RunOptions, RunOutcome, TrialFailure,
 };

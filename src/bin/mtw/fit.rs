@@ -29,14 +29,21 @@ fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
     let problem = inputs::problem::<T>(&args.design, &args.target)?;
     let (estimator, mut parameters, limits) = build::<T>(args, &problem)?;
 
-    // Clear earlier outputs before fitting, so a fit that fails leaves none behind either.
-    inputs::out_dir(&args.ot.out)?;
+    // Clear earlier outputs before fitting, so a fit that fails leaves none behind either;
+    // a folder made for this fit is removed again if the fit fails.
     let out = &args.ot.out;
+    let made_here = !out.exists();
+    inputs::out_dir(out)?;
     inputs::remove_stale(
         out,
         &["coef.npy", "barycenter.npy", "coef_shared.npy", "coef_specific.npy", "fit.json"],
     )?;
-    let fit = estimator.fit(&problem)?;
+    let fit = estimator.fit(&problem).inspect_err(|_| {
+        if made_here {
+            // Removes only an empty folder.
+            let _ = std::fs::remove_dir(out);
+        }
+    })?;
 
     npy::write_matrix(&out.join("coef.npy"), &fit.coef)?;
     if let Some(bary) = &fit.barycenter {
