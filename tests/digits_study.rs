@@ -49,6 +49,21 @@ fn quick_run_writes_tables_and_figures_and_every_model_beats_chance() {
     let (header, rows) = read_csv(&out.join("summary.csv"));
     assert_eq!(header[..5], ["n", "model", "mean_error", "ci95_low", "ci95_high"]);
     assert_eq!(rows.len(), 6);
+    let mean_error = |model: &str| -> f64 {
+        let row = rows.iter().find(|r| r[1] == model).unwrap();
+        row[2].parse().unwrap()
+    };
+
+    // paired.csv: every other model's error minus MTW's, on the same split.
+    let (header, paired) = read_csv(&out.join("paired.csv"));
+    assert_eq!(header[..5], ["n", "model", "reference", "mean_difference", "ci95_low"]);
+    assert_eq!(paired.len(), 5, "five models against mtw at one size");
+    for row in &paired {
+        assert_eq!((row[0].as_str(), row[2].as_str(), row[6].as_str()), ("10", "mtw", "1"));
+        let difference: f64 = row[3].parse().unwrap();
+        let expected = mean_error(&row[1]) - mean_error("mtw");
+        assert!((difference - expected).abs() < 1e-12, "{row:?} vs {expected}");
+    }
 
     // Figures: PNG signature and SVG root element.
     for png in ["error_vs_n.png", "coefficients.png"] {

@@ -34,6 +34,11 @@ fn quick_run_writes_csvs_and_charts() {
     let first = summary.lines().next().unwrap();
     assert_eq!(first, "design,overlap,model,mean_auc,std_auc,ci95_low,ci95_high,median_auc,trials");
     assert_eq!(summary.lines().count(), 1 + 12);
+    // paired.csv: the five other models against MTW at both levels, one trial each.
+    let paired = std::fs::read_to_string(dir.path().join("paired.csv")).unwrap();
+    assert!(paired.starts_with("design,overlap,model,reference,mean_difference,"), "{paired}");
+    assert_eq!(paired.lines().count(), 1 + 10);
+    assert!(paired.lines().skip(1).all(|l| l.contains(",mtw,") && !l.contains(",mtw,mtw,")));
 
     let png = std::fs::read(dir.path().join("auc_vs_overlap.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");

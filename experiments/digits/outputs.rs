@@ -1,5 +1,6 @@
 //! The study's files beside the runner's: `splits.csv` and `summary.csv` in the layout,
-//! the Figure 3 chart and the coefficient images.
+//! `paired.csv` (each model's error minus MTW's, split by split), the Figure 3 chart and the
+//! coefficient images.
 //!
 //! The runner's own journal (`trials.csv`, one row per (trial, model), used to resume) holds the
 //! same numbers; [`write_tables`] renames its columns into the issue's `splits.csv`.
@@ -11,7 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use mtw::io::atomic::write_atomic;
 use mtw::study::models::display_name;
-use mtw::study::{clip_interval, summarize, Image, ImageGrid, LineChart, Row};
+use mtw::study::{
+    clip_interval, paired_differences, summarize, write_paired_csv, Image, ImageGrid, LineChart,
+    Row, PAIRED_FILE,
+};
 use mtw::{Error, Result};
 
 use crate::digits::trial::METRICS;
@@ -22,6 +26,8 @@ pub const SPLITS_FILE: &str = "splits.csv";
 pub const SUMMARY_FILE: &str = "summary.csv";
 /// File of the coefficients drawn in `coefficients.png`.
 pub const COEFFICIENTS_FILE: &str = "coefficients.json";
+/// The model `paired.csv` compares every other model with, split by split.
+pub const PAIRED_REFERENCE: &str = "mtw";
 /// Group of every trial key (the study has one facet).
 pub const GROUP: &str = "digits";
 
@@ -74,7 +80,14 @@ pub fn write_tables(rows: &[Row], out_dir: &Path) -> Result<()> {
         ];
         csv.write_record(&fields).map_err(|e| Error::format(&path, e.to_string()))?;
     }
-    finish_csv(csv, &path)
+    finish_csv(csv, &path)?;
+
+    // 3. paired.csv: each model's error minus MTW's on the same split (when MTW ran).
+    if errors.iter().any(|r| r.model == PAIRED_REFERENCE) {
+        let paired = paired_differences(&errors, "error", PAIRED_REFERENCE)?;
+        write_paired_csv(&out_dir.join(PAIRED_FILE), &paired, (None, "n"), PAIRED_REFERENCE)?;
+    }
+    Ok(())
 }
 
 fn csv_writer(header: &[&str], path: &Path) -> Result<csv::Writer<Vec<u8>>> {

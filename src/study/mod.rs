@@ -21,6 +21,9 @@
 //!   byte-identical for every run of one configuration;
 //! - [`summarize`] and [`Stats`]: mean, standard deviation, Student-t 95% CI, median;
 //!   [`write_summary_table`] writes one metric's summary with the study's column names;
+//! - [`paired_differences`]: each model minus a reference model trial by trial (mean, 95% CI,
+//!   trials above / below), written by [`write_paired_csv`] as `paired.csv`;
+//! - [`thread_pool`]: the `--threads` pool of a study binary;
 //! - [`LineChart`] (metric vs x per model), [`write_chart_panels`] (several line charts in one
 //!   figure) and [`ImageGrid`] (small multiples), PNG + SVG.
 //!
@@ -103,6 +106,7 @@ pub mod key;
 pub mod layout;
 pub mod merge;
 pub mod models;
+pub mod paired;
 pub mod plot;
 pub mod pool;
 pub mod progress;
@@ -120,6 +124,7 @@ pub use key::{Measurement, Row, TrialKey};
 pub use layout::Layout;
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
+pub use paired::{paired_differences, write_paired_csv, PairedRow, PAIRED_FILE};
 pub use plot::{write_chart_panels, write_charts_per_group, LineChart, Series};
 pub use pool::thread_pool;
 pub use runner::{

@@ -26,6 +26,7 @@ use crate::study::clock::now_rfc3339;
 use crate::study::config::{git_commit, RunInfo, Study};
 use crate::study::key::{sort_canonical, Measurement, Row, TrialKey};
 use crate::study::layout::Layout;
+use crate::study::paired::PAIRED_FILE;
 use crate::study::progress::trial_bar;
 use crate::study::seed::trial_rng;
 use crate::study::shard::{run_file, trials_file, Shard};
@@ -411,7 +412,7 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
         ));
     }
     if options.overwrite {
-        stale.extend([own_trials, own_run, dir.join(SUMMARY_FILE)]);
+        stale.extend([own_trials, own_run, dir.join(SUMMARY_FILE), dir.join(PAIRED_FILE)]);
         if !stale.is_empty() {
             log::warn!("overwrite: removing earlier results in {}", dir.display());
         }
