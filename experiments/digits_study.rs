@@ -64,13 +64,13 @@ fn run(cli: &Cli) -> Result<bool> {
     pool.install(|| {
         if cli.merge {
             let rows = merge_shards(&cli.out, Some(&study))?.rows;
-            write_outputs(&rows, &cli.out, &study)?;
+            write_outputs(&rows, &cli.out, &study, &config.digits)?;
             eprintln!("digits_study: merged {} rows into {}", rows.len(), cli.out.display());
             return Ok(true);
         }
         if cli.plot_only {
             let rows = recorded_rows(&cli.out, &study)?;
-            write_outputs(&rows, &cli.out, &study)?;
+            write_outputs(&rows, &cli.out, &study, &config.digits)?;
             eprintln!(
                 "digits_study: redrew the tables and figures from {} rows in {}",
                 rows.len(),
@@ -126,7 +126,7 @@ fn run_study<T: Scalar>(
         eprintln!("digits_study: trial {} failed: {}", failure.key.label(), failure.error);
     }
     if outcome.complete && cli.shard.is_none() {
-        write_outputs(&outcome.rows, &cli.out, study)?;
+        write_outputs(&outcome.rows, &cli.out, study, &config.digits)?;
     } else if outcome.complete {
         eprintln!("digits_study: shard complete; run --merge once every shard is done");
     }
@@ -151,9 +151,9 @@ fn recorded_rows(out: &Path, study: &Study) -> Result<Vec<Row>> {
 }
 
 /// Tables, Figure 3 and (when its split was run) the coefficient figure.
-fn write_outputs(rows: &[Row], out: &Path, study: &Study) -> Result<()> {
+fn write_outputs(rows: &[Row], out: &Path, study: &Study, digits: &[usize]) -> Result<()> {
     write_tables(rows, out)?;
-    write_error_chart(rows, out)?;
+    write_error_chart(rows, out, digits)?;
     match Coefficients::read(out, study.fingerprint()) {
         Ok(coefs) => coefs.write_figure(out)?,
         Err(e) => eprintln!("digits_study: no coefficient figure: {e}"),

@@ -189,4 +189,7 @@ fn counts_on_the_x_axis_get_whole_tick_labels_and_the_subtitle_a_trial_range() {
     uneven.retain(|r| !(r.key.x == 0.0 && r.key.trial == 0));
     let chart = LineChart::from_rows(&uneven, "blur", "auc");
     assert!(chart.subtitle.contains("mean over 19–20 trials"), "{}", chart.subtitle);
+    let chart = chart.trials_called("split", "splits");
+    assert!(chart.subtitle.contains("mean over 19–20 splits"), "{}", chart.subtitle);
+    assert!(chart.subtitle.ends_with("dots: splits"), "{}", chart.subtitle);
 }

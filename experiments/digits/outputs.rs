@@ -102,11 +102,12 @@ fn finish_csv(csv: csv::Writer<Vec<u8>>, path: &Path) -> Result<()> {
 }
 
 /// Figure 3: validation misclassification against n, one line per model, mean over splits
-/// with 95% confidence bars; `error_vs_n.png` and `.svg`.
-pub fn write_error_chart(rows: &[Row], out_dir: &Path) -> Result<()> {
+/// with 95% confidence bars; `error_vs_n.png` and `.svg`. The title names the `digits`.
+pub fn write_error_chart(rows: &[Row], out_dir: &Path, digits: &[usize]) -> Result<()> {
     let mut chart = LineChart::from_rows(rows, GROUP, "error")
         .labels("training samples per digit (n)", "misclassification rate (validation)")
-        .title("Handwritten digits 0–5: classification error");
+        .title(&format!("Handwritten digits {}: classification error", digit_list(digits)))
+        .trials_called("split", "splits");
     for series in &mut chart.series {
         // Error rates lie in [0, 1]: clip the intervals (the axis stays fitted to the data).
         for point in &mut series.means {
@@ -115,6 +116,15 @@ pub fn write_error_chart(rows: &[Row], out_dir: &Path) -> Result<()> {
     }
     chart.write(out_dir, "error_vs_n")?;
     Ok(())
+}
+
+/// `0–5` for a run of consecutive digits (three or more), else `3, 5, 8`.
+fn digit_list(digits: &[usize]) -> String {
+    let consecutive = digits.windows(2).all(|w| w[1] == w[0] + 1);
+    match digits {
+        [first, .., last] if consecutive && digits.len() >= 3 => format!("{first}–{last}"),
+        _ => digits.iter().map(usize::to_string).collect::<Vec<_>>().join(", "),
+    }
 }
 
 /// The coefficients of every model on one split, as stored in `coefficients.json`.
@@ -204,5 +214,17 @@ impl Coefficients {
         );
         ImageGrid::new(&title, row_labels, col_labels, images)?.write(out_dir, "coefficients")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digit_list;
+
+    #[test]
+    fn the_title_names_the_digits_of_the_run() {
+        assert_eq!(digit_list(&[0, 1, 2, 3, 4, 5]), "0–5");
+        assert_eq!(digit_list(&[3, 5, 8]), "3, 5, 8");
+        assert_eq!(digit_list(&[4, 5]), "4, 5");
     }
 }

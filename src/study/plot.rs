@@ -135,7 +135,7 @@ impl LineChart {
         }
         LineChart {
             title: format!("{metric} ({group})"),
-            subtitle: trials_subtitle(summary.iter().map(|c| c.stats.n)),
+            subtitle: trials_subtitle(summary.iter().map(|c| c.stats.n), ("trial", "trials")),
             x_label: "x".into(),
             y_label: metric.into(),
             series,
@@ -157,6 +157,16 @@ impl LineChart {
         self
     }
 
+    /// Names the repetitions behind each point `singular`/`plural` in the subtitle (e.g.
+    /// "split"/"splits") instead of "trial"/"trials"; the counts are the series' trial marks.
+    pub fn trials_called(mut self, singular: &str, plural: &str) -> Self {
+        let counts = self.series.iter().flat_map(|s| {
+            s.means.iter().map(move |m| s.trials.iter().filter(|t| t.0 == m.0).count())
+        });
+        self.subtitle = trials_subtitle(counts, (singular, plural));
+        self
+    }
+
     /// Fixes the y range.
     pub fn y_range(mut self, low: f64, high: f64) -> Self {
         self.y_range = Some((low, high));
@@ -170,14 +180,16 @@ impl LineChart {
 }
 
 /// What the marks of a [`LineChart::from_rows`] chart mean, with the number of trials behind
-/// each point: "mean over 100 trials", or "mean over 28–29 trials" when the points differ.
-fn trials_subtitle(counts: impl Iterator<Item = usize>) -> String {
+/// each point: "mean over 100 trials", or "mean over 28–29 trials" when the points differ
+/// (`noun` names the repetitions, singular and plural).
+fn trials_subtitle(counts: impl Iterator<Item = usize>, noun: (&str, &str)) -> String {
+    let (one, many) = noun;
     let (low, high) = counts.fold((usize::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
     if high <= 1 {
-        return "lines: one trial per point (no confidence interval)".to_string();
+        return format!("lines: one {one} per point (no confidence interval)");
     }
-    let trials = if low == high { format!("{high}") } else { format!("{low}–{high}") };
-    format!("lines: mean over {trials} trials; bars: 95% CI of the mean; dots: trials")
+    let count = if low == high { format!("{high}") } else { format!("{low}–{high}") };
+    format!("lines: mean over {count} {many}; bars: 95% CI of the mean; dots: {many}")
 }
 
 /// Writes `charts` side by side as the panels of one figure, `columns` panels per row (rows
