@@ -309,3 +309,21 @@ fn a_two_dimensional_design_is_shared_by_every_task() {
     assert_eq!(shared.shape, vec![p, t]);
     assert_eq!(shared.data, stacked.data);
 }
+
+#[test]
+fn a_fit_that_fails_leaves_no_output_folder() {
+    // Targets near f32's range pass the input checks, but the objective overflows in f32.
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let y = npy::read(&dir.path().join("Y.npy")).unwrap().to_matrix::<f64>(Path::new("Y"), "Y");
+    let huge: Vec<f64> = y.unwrap().transpose().iter().map(|v| v * 1.6e19).collect();
+    npy::write(&dir.path().join("huge.npy"), &[2, 8], &huge).unwrap();
+    let out = path(dir.path(), "made_for_the_fit");
+    let (x, huge) = (path(dir.path(), "X.npy"), path(dir.path(), "huge.npy"));
+    let args = ["fit", "--design", &x, "--target", &huge, "--precision", "f32", "--out", &out];
+    let result = mtw(&[&args[..], &["--model", "lasso", "--lambda", "0.1"]].concat());
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("numerical failure"), "{stderr}");
+    assert!(!Path::new(&out).exists(), "the folder made for the failed fit is left behind");
+}
