@@ -147,6 +147,10 @@ fn shards_merge_into_the_unsharded_rows() {
     ok(&run(&args));
     check_trials(&dir.path().join("fig5"), "overlap", "n_sources", 6);
     check_png(&dir.path().join("fig5_auc_vs_overlap.png"));
+    // The lasso against MTW at each of the quick run's overlap levels.
+    let paired = std::fs::read_to_string(dir.path().join("fig5/paired.csv")).unwrap();
+    assert!(paired.starts_with("tasks,overlap,model,reference,"), "{paired}");
+    assert!(paired.lines().skip(1).all(|l| l.contains(",lasso,mtw,")), "{paired}");
 
     let whole = tempfile::tempdir().unwrap();
     let mut args = base.to_vec();

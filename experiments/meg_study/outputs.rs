@@ -1,6 +1,7 @@
-//! Summaries and figures: `summary.csv` per experiment, Figure 5's line chart, Figure 6's
-//! panels (one per model, one line per number of tasks) and Figure 4's cortex panels drawn
-//! from the estimates that the figure's trial saved (`fig4/estimates.json`).
+//! Summaries and figures: `summary.csv` and `paired.csv` (each model minus MTW, trial by
+//! trial) per experiment, Figure 5's line chart, Figure 6's panels (one per model, one line
+//! per number of tasks) and Figure 4's cortex panels drawn from the estimates that the
+//! figure's trial saved (`fig4/estimates.json`).
 
 use std::path::Path;
 
@@ -36,6 +37,12 @@ pub fn write_outputs(
     let summary = study::summarize(rows);
     let columns = SummaryColumns::for_layout(layout, "auc").with_range(0.0, 1.0);
     study::write_summary_table(&exp_dir.join(study::SUMMARY_FILE), &summary, "best_auc", &columns)?;
+    // Each model's best AUC minus MTW's in the same trial (when MTW ran).
+    if rows.iter().any(|r| r.model == "mtw") {
+        let paired = study::paired_differences(rows, "best_auc", "mtw")?;
+        let names = (Some(layout.group.as_str()), layout.x.as_str());
+        study::write_paired_csv(&exp_dir.join(study::PAIRED_FILE), &paired, names, "mtw")?;
+    }
     match experiment {
         "fig4" => {
             report_fig4(rows);
