@@ -327,3 +327,21 @@ fn a_fit_that_fails_leaves_no_output_folder() {
     assert!(stderr.contains("numerical failure"), "{stderr}");
     assert!(!Path::new(&out).exists(), "the folder made for the failed fit is left behind");
 }
+
+#[test]
+fn an_unpenalised_baseline_says_why_it_does_not_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let (x, y, out) =
+        (path(dir.path(), "X.npy"), path(dir.path(), "Y.npy"), path(dir.path(), "out"));
+    let base = ["fit", "--design", &x, "--target", &y, "--out", &out, "--model", "lasso"];
+    let unpenalised = mtw(&[&base[..], &["--max-iter", "50"]].concat());
+    let stderr = String::from_utf8_lossy(&unpenalised.stderr);
+    assert!(unpenalised.status.success(), "{stderr}");
+    assert!(stderr.contains("every penalty is 0"), "{stderr}");
+
+    let capped = mtw(&[&base[..], &["--lambda", "0.01", "--max-iter", "2"]].concat());
+    let stderr = String::from_utf8_lossy(&capped.stderr);
+    assert!(capped.status.success(), "{stderr}");
+    assert!(!stderr.contains("every penalty is 0"), "{stderr}");
+}

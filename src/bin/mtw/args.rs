@@ -115,7 +115,8 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0.0)]
     pub mu: f64,
     /// λ ≥ 0, weight of the per-task ℓ1 term; for lasso and relasso also one value per task,
-    /// comma-separated.
+    /// comma-separated. With every penalty 0 the baselines have no stopping test and run to
+    /// --max-iter.
     #[arg(long = "lambda", value_delimiter = ',', default_value = "0")]
     pub lambda: Vec<f64>,
     /// Fit non-negative coefficients only.

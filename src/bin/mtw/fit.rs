@@ -45,6 +45,10 @@ fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
         }
     })?;
 
+    if !fit.converged {
+        explain_unpenalised(args);
+    }
+
     npy::write_matrix(&out.join("coef.npy"), &fit.coef)?;
     if let Some(bary) = &fit.barycenter {
         npy::write_vector(&out.join("barycenter.npy"), bary)?;
@@ -64,6 +68,19 @@ fn run_in<T: Scalar>(args: &FitArgs) -> Result<()> {
         map.insert("n_features".into(), json!(problem.n_features()));
     }
     inputs::write_json(&out.join("fit.json"), &report(&fit, parameters, limits))
+}
+
+/// Adds to the solver's "not converged" warning why it happens when every penalty is 0: the
+/// problem is then plain least squares, whose duality gap (the baselines' stopping test) has
+/// no finite dual point to use, so only the iteration cap stops the fit.
+fn explain_unpenalised(args: &FitArgs) {
+    if args.mu == 0.0 && args.lambda.iter().all(|&l| l == 0.0) {
+        eprintln!(
+            "mtw fit: every penalty is 0, which leaves least squares with no stopping test: \
+             give --lambda or --mu > 0 (fit.json's penalty_limits has the values that zero \
+             every coefficient)"
+        );
+    }
 }
 
 /// The single λ of models that take one.
