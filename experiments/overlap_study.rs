@@ -448,11 +448,8 @@ fn write_outputs(rows: &[study::Row], layout: &Layout, out: &Path) -> Result<()>
     let columns = SummaryColumns::for_layout(layout, "auc").with_range(0.0, 1.0);
     study::write_summary_table(&out.join(study::SUMMARY_FILE), &summary, "best_auc", &columns)?;
     // Each model's best AUC minus MTW's in the same trial (when MTW ran).
-    if rows.iter().any(|r| r.model == "mtw") {
-        let paired = study::paired_differences(rows, "best_auc", "mtw")?;
-        let names = (Some(layout.group.as_str()), layout.x.as_str());
-        study::write_paired_csv(&out.join(study::PAIRED_FILE), &paired, names, "mtw")?;
-    }
+    let names = (Some(layout.group.as_str()), layout.x.as_str());
+    study::write_paired_if_reference_ran(out, rows, "best_auc", "mtw", names)?;
     let design = rows.first().map_or("blur", |r| r.key.group.as_str());
     LineChart::from_rows(rows, design, "best_auc")
         .labels("overlap fraction of the supports", "best AUC (oracle over the grid)")

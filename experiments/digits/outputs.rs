@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use mtw::io::atomic::write_atomic;
 use mtw::study::models::display_name;
 use mtw::study::{
-    clip_interval, paired_differences, summarize, write_paired_csv, Image, ImageGrid, LineChart,
-    Row, PAIRED_FILE,
+    clip_interval, summarize, write_paired_if_reference_ran, Image, ImageGrid, LineChart, Row,
 };
 use mtw::{Error, Result};
 
@@ -83,10 +82,7 @@ pub fn write_tables(rows: &[Row], out_dir: &Path) -> Result<()> {
     finish_csv(csv, &path)?;
 
     // 3. paired.csv: each model's error minus MTW's on the same split (when MTW ran).
-    if errors.iter().any(|r| r.model == PAIRED_REFERENCE) {
-        let paired = paired_differences(&errors, "error", PAIRED_REFERENCE)?;
-        write_paired_csv(&out_dir.join(PAIRED_FILE), &paired, (None, "n"), PAIRED_REFERENCE)?;
-    }
+    write_paired_if_reference_ran(out_dir, &errors, "error", PAIRED_REFERENCE, (None, "n"))?;
     Ok(())
 }
 

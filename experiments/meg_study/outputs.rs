@@ -38,11 +38,8 @@ pub fn write_outputs(
     let columns = SummaryColumns::for_layout(layout, "auc").with_range(0.0, 1.0);
     study::write_summary_table(&exp_dir.join(study::SUMMARY_FILE), &summary, "best_auc", &columns)?;
     // Each model's best AUC minus MTW's in the same trial (when MTW ran).
-    if rows.iter().any(|r| r.model == "mtw") {
-        let paired = study::paired_differences(rows, "best_auc", "mtw")?;
-        let names = (Some(layout.group.as_str()), layout.x.as_str());
-        study::write_paired_csv(&exp_dir.join(study::PAIRED_FILE), &paired, names, "mtw")?;
-    }
+    let names = (Some(layout.group.as_str()), layout.x.as_str());
+    study::write_paired_if_reference_ran(exp_dir, rows, "best_auc", "mtw", names)?;
     match experiment {
         "fig4" => {
             report_fig4(rows);

@@ -124,7 +124,9 @@ pub use key::{Measurement, Row, TrialKey};
 pub use layout::Layout;
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
-pub use paired::{paired_differences, write_paired_csv, PairedRow, PAIRED_FILE};
+pub use paired::{
+    paired_differences, write_paired_csv, write_paired_if_reference_ran, PairedRow, PAIRED_FILE,
+};
 pub use plot::{write_chart_panels, write_charts_per_group, LineChart, Series};
 pub use pool::thread_pool;
 pub use runner::{

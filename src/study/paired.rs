@@ -158,6 +158,23 @@ pub fn write_paired_csv(
     write_atomic(path, &bytes)
 }
 
+/// Writes `paired.csv` in `dir` for `metric` against `reference` when the reference model has
+/// rows; returns whether it did (a run without the reference has nothing to pair with).
+pub fn write_paired_if_reference_ran(
+    dir: &Path,
+    rows: &[Row],
+    metric: &str,
+    reference: &str,
+    columns: (Option<&str>, &str),
+) -> Result<bool> {
+    if !rows.iter().any(|r| r.model == reference) {
+        return Ok(false);
+    }
+    let paired = paired_differences(rows, metric, reference)?;
+    write_paired_csv(&dir.join(PAIRED_FILE), &paired, columns, reference)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
