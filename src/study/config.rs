@@ -127,6 +127,17 @@ impl Study {
     }
 }
 
+/// The first few of `differences` joined for an error message, with a count of the rest:
+/// a changed grid differs in every value, and a message listing them all is unreadable.
+pub(crate) fn differences_text(differences: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = differences.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    if differences.len() > SHOWN {
+        text.push_str(&format!("; and {} more", differences.len() - SHOWN));
+    }
+    text
+}
+
 /// A print-and-parse round trip (see the module doc).
 fn normalise(value: &Value) -> Value {
     serde_json::from_str(&canonical_json(value)).unwrap_or_else(|_| value.clone())
@@ -291,6 +302,16 @@ mod tests {
         n_trials: usize,
         levels: Vec<f64>,
         name: &'static str,
+    }
+
+    #[test]
+    fn a_long_list_of_differences_is_cut_with_a_count() {
+        let few: Vec<String> = (0..3).map(|i| format!("config.grid[{i}]: 1 vs 2")).collect();
+        assert_eq!(differences_text(&few), few.join("; "));
+        let many: Vec<String> = (0..12).map(|i| format!("config.grid[{i}]: 1 vs 2")).collect();
+        let text = differences_text(&many);
+        assert!(text.starts_with(&many[..5].join("; ")), "{text}");
+        assert!(text.ends_with("; and 7 more") && !text.contains("grid[5]"), "{text}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::io::atomic::write_atomic;
-use crate::study::config::{RunInfo, Study};
+use crate::study::config::{differences_text, RunInfo, Study};
 use crate::study::key::{sort_canonical, Row};
 use crate::study::runner::{recorded_layout, run_files};
 use crate::study::shard::{trials_file, Shard};
@@ -75,7 +75,7 @@ pub fn merge_shards(out_dir: &Path, study: Option<&Study>) -> Result<MergeOutcom
                 format!(
                     "shard {shard} has another configuration; differing settings (shard vs \
                      expected): {}",
-                    differences.join("; ")
+                    differences_text(&differences)
                 ),
             ));
         }
@@ -146,7 +146,7 @@ fn merged_info(shards: &[(Shard, RunInfo)], n_trials: usize) -> RunInfo {
     labels.sort();
     let commits: Vec<&Option<String>> = shards.iter().map(|(_, i)| &i.git_commit).collect();
     if commits.iter().any(|c| *c != commits[0]) {
-        log::warn!("the shards were run from different git commits; run.json keeps shard 0's");
+        eprintln!("the shards were run from different git commits; run.json keeps shard 0's");
     }
     RunInfo {
         threads: shards.iter().map(|(_, i)| i.threads).max().unwrap_or(0),

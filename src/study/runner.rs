@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::io::atomic::write_atomic;
 use crate::study::clock::now_rfc3339;
-use crate::study::config::{git_commit, RunInfo, Study};
+use crate::study::config::{differences_text, git_commit, RunInfo, Study};
 use crate::study::key::{sort_canonical, Measurement, Row, TrialKey};
 use crate::study::layout::Layout;
 use crate::study::paired::PAIRED_FILE;
@@ -125,7 +125,7 @@ where
     let trials_path = out_dir.join(trials_file(shard));
     let loaded = read_trials(&trials_path, layout)?;
     if loaded.repaired() {
-        log::warn!(
+        eprintln!(
             "{}: dropped a partial last line ({}) and {} incomplete trial(s); they will rerun",
             trials_path.display(),
             loaded.dropped_partial_line,
@@ -148,7 +148,11 @@ where
     let pending: Vec<&TrialKey> =
         mine.iter().copied().filter(|k| !done.contains(&k.label())).collect();
 
-    if options.progress && !done.is_empty() {
+    // Said whether or not a progress bar follows: a run logged to a file shows at once what
+    // it is doing, and a resumed run says what it kept.
+    if done.is_empty() {
+        eprintln!("{}: {} trials to run into {}", study.name(), pending.len(), out_dir.display());
+    } else {
         eprintln!(
             "{}: resuming: {} of {} trials already recorded in {}; {} to run",
             study.name(),
@@ -235,7 +239,7 @@ where
                 record.wall_seconds = clock.elapsed().as_secs_f64();
                 record.total_wall_seconds = earlier_seconds + record.wall_seconds;
                 if let Err(e) = write_atomic(&run_path, record.to_json().as_bytes()) {
-                    log::warn!("could not update {}: {e}", run_path.display());
+                    eprintln!("could not update {}: {e}", run_path.display());
                 }
             }
             Err(error) => lock(&failures).push(TrialFailure { key: (*key).clone(), error }),
@@ -395,7 +399,7 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
                 format!(
                     "the folder holds results of another configuration; differing settings \
                      (recorded vs requested): {}. Use another folder, or --overwrite to replace them",
-                    differences.join("; ")
+                    differences_text(&differences)
                 ),
             ));
         }
@@ -414,7 +418,7 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
     if options.overwrite {
         stale.extend([own_trials, own_run, dir.join(SUMMARY_FILE), dir.join(PAIRED_FILE)]);
         if !stale.is_empty() {
-            log::warn!("overwrite: removing earlier results in {}", dir.display());
+            eprintln!("overwrite: removing earlier results in {}", dir.display());
         }
         for path in stale {
             match fs::remove_file(&path) {
@@ -453,13 +457,13 @@ pub fn load_results(out_dir: &Path, study: Option<&Study>) -> Result<Vec<Row>> {
                 format!(
                     "records another configuration; differing settings (recorded vs \
                      requested): {}",
-                    differences.join("; ")
+                    differences_text(&differences)
                 ),
             ));
         }
     }
     if !info.complete {
-        log::warn!(
+        eprintln!(
             "{}: the run is incomplete ({} of {} trials); summarising what is recorded",
             run_path.display(),
             info.trials_recorded,
