@@ -122,22 +122,26 @@ impl<T: Scalar> CatalogOptions<T> {
     /// The grid of `kind` on `problem`.
     pub fn grid(&self, kind: ModelKind, problem: &Problem<T>) -> Result<Grid> {
         let (n, r, pos) = (self.grid_size, self.min_ratio, self.positive);
-        let axis = |max: T| Grid::log_spaced(max.to_f64(), n, r);
+        let axis = |name: &str, max: T| Grid::log_spaced(penalty_limit(kind, name, max)?, n, r);
         match kind {
             ModelKind::Lasso | ModelKind::Relasso => {
-                Grid::lambda_path(Lasso::lambda_max(problem, pos).to_f64(), n, r)
+                let lmax = penalty_limit(kind, "lambda_max", Lasso::lambda_max(problem, pos))?;
+                Grid::lambda_path(lmax, n, r)
             }
-            ModelKind::GroupLasso => Grid::mu_path(GroupLasso::mu_max(problem, pos).to_f64(), n, r),
+            ModelKind::GroupLasso => {
+                let mu_max = penalty_limit(kind, "mu_max", GroupLasso::mu_max(problem, pos))?;
+                Grid::mu_path(mu_max, n, r)
+            }
             ModelKind::Dirty => Grid::new(
-                axis(Dirty::mu_max(problem, pos))?,
-                axis(Dirty::lambda_max(problem, pos))?,
+                axis("mu_max", Dirty::mu_max(problem, pos))?,
+                axis("lambda_max", Dirty::lambda_max(problem, pos))?,
             ),
             ModelKind::Mll => Grid::new(
-                axis(GroupLasso::mu_max(problem, pos))?,
-                axis(MultiLevelLasso::lambda_max(problem, pos))?,
+                axis("mu_max", GroupLasso::mu_max(problem, pos))?,
+                axis("lambda_max", MultiLevelLasso::lambda_max(problem, pos))?,
             ),
             ModelKind::Mtw | ModelKind::Remtw => {
-                let lmax = mtw_lambda_max(problem, pos).to_f64();
+                let lmax = penalty_limit(kind, "lambda_max", mtw_lambda_max(problem, pos))?;
                 let mu = self.mtw_mu_ratios.iter().map(|&m| m * lmax).collect();
                 Grid::new(mu, Grid::log_spaced(lmax, n, r)?)
             }
@@ -193,6 +197,23 @@ impl<T: Scalar> CatalogOptions<T> {
 
 /// `est` with the catalog's tolerance and iteration cap applied where they are set (the same
 /// value for outer and inner loops of nested solvers).
+/// The largest penalty `value` of `kind`'s grid, refused when it is not positive: then
+/// `Xᵀy` vanishes for every task (constant features or targets, or with `positive` no
+/// feature correlating positively), every penalty gives θ = 0, and a grid scaled by it would
+/// be all zeros.
+fn penalty_limit<T: Scalar>(kind: ModelKind, name: &str, value: T) -> Result<f64> {
+    let value = value.to_f64();
+    if value > 0.0 && value.is_finite() {
+        return Ok(value);
+    }
+    Err(Error::parameter(
+        &format!("{kind} {name}"),
+        value,
+        "must be > 0 to scale the hyperparameter grid: Xᵀy vanishes for every task (are the \
+         features or the targets constant?), so every penalty gives θ = 0",
+    ))
+}
+
 fn tuned<E, T: Scalar>(
     est: E,
     tol: Option<T>,
@@ -207,5 +228,44 @@ fn tuned<E, T: Scalar>(
     match tol {
         Some(t) => set_tol(est, t),
         None => Ok(est),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nalgebra::{DMatrix, DVector};
+
+    use super::{CatalogOptions, ModelKind};
+    use crate::model::Problem;
+
+    fn options() -> CatalogOptions<f64> {
+        CatalogOptions {
+            positive: false,
+            grid_size: 3,
+            min_ratio: 0.1,
+            mtw_mu_ratios: vec![1.0, 0.1],
+            tol: None,
+            max_iter: None,
+            mtw: None,
+            max_reweighting: 2,
+        }
+    }
+
+    #[test]
+    fn a_grid_on_targets_no_feature_explains_is_refused_by_name() {
+        let design = DMatrix::from_fn(6, 3, |i, j| (i * 3 + j) as f64);
+        let zero = Problem::shared_design(design.clone(), vec![DVector::zeros(6); 2]).unwrap();
+        for kind in ModelKind::ALL {
+            let err = options().grid(kind, &zero).unwrap_err().to_string();
+            assert!(err.contains(&kind.to_string()) && err.contains("_max"), "{err}");
+            assert!(err.contains("constant"), "{err}");
+        }
+
+        let targets = vec![DVector::from_fn(6, |i, _| i as f64); 2];
+        let fine = Problem::shared_design(design, targets).unwrap();
+        for kind in ModelKind::ALL {
+            let grid = options().grid(kind, &fine).unwrap();
+            assert!(grid.mu().iter().chain(grid.lambda()).any(|&v| v > 0.0), "{kind}");
+        }
     }
 }
