@@ -63,6 +63,21 @@ fn truncated_files_are_rejected() {
 }
 
 #[test]
+fn trailing_blank_lines_are_ignored_and_extra_lines_are_named() {
+    assert!(parse(&(valid_text() + "\n\n  \n")).is_ok());
+    let extra = valid_text() + &"0 ".repeat(240) + "\n";
+    let err = parse(&extra).unwrap_err().to_string();
+    assert!(err.contains("2001 lines, expected 2000") && !err.contains("truncated"), "{err}");
+}
+
+#[test]
+fn a_file_of_one_repeated_value_is_rejected() {
+    let blank = format!("{}\n", "3 ".repeat(240).trim_end()).repeat(2000);
+    let err = parse(&blank).unwrap_err().to_string();
+    assert!(err.contains("every value is 3") && err.contains("no images"), "{err}");
+}
+
+#[test]
 fn non_numeric_and_out_of_range_values_are_rejected() {
     let text = valid_text();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();

@@ -14,9 +14,10 @@
 //!
 //! # Validation
 //!
-//! [`MfeatPix::parse`] accepts exactly 2000 non-empty lines (a final newline is optional, `\r\n`
-//! line ends are accepted) of exactly 240 whitespace-separated integers in `0..=6`; anything
-//! else is an [`Error::Format`] naming the line and field. Class of line i (0-based) = i / 200.
+//! [`MfeatPix::parse`] accepts exactly 2000 non-empty lines (blank lines and white space at the
+//! end of the file are ignored, `\r\n` line ends are accepted) of exactly 240
+//! whitespace-separated integers in `0..=6`, not all equal; anything else is an
+//! [`Error::Format`] naming the line and field. Class of line i (0-based) = i / 200.
 
 use std::path::Path;
 
@@ -68,14 +69,19 @@ impl MfeatPix {
 
     /// Parses and validates the text of the file (`path` only names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<MfeatPix> {
-        let body = text.strip_suffix('\n').unwrap_or(text);
+        let body = text.trim_end();
         let lines: Vec<&str> =
             if body.is_empty() { Vec::new() } else { body.split('\n').collect() };
         if lines.len() != Self::N_SAMPLES {
+            let hint = if lines.len() < Self::N_SAMPLES {
+                "is the file truncated?"
+            } else {
+                "is it another file, or several joined?"
+            };
             return Err(Error::format(
                 path,
                 format!(
-                    "{} lines, expected {} ({} classes × {} samples); is the file truncated?",
+                    "{} lines, expected {} ({} classes × {} samples); {hint}",
                     lines.len(),
                     Self::N_SAMPLES,
                     Self::N_CLASSES,
@@ -112,6 +118,14 @@ impl MfeatPix {
                 })?);
             }
         }
+        let first = pixels[(0, 0)];
+        if pixels.iter().all(|&v| v == first) {
+            return Err(Error::format(
+                path,
+                format!("every value is {first}: the file holds no images to learn from"),
+            ));
+        }
+
         let labels = (0..Self::N_SAMPLES).map(|i| i / Self::PER_CLASS).collect();
         Ok(MfeatPix { pixels, labels })
     }
