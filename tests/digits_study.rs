@@ -96,7 +96,7 @@ fn bad_flags_and_data_are_typed_errors() {
     let out = dir.path().join("o");
     let cases: [(&[&str], &str); 3] = [
         (&["--digits", "3"], "at least two digits"),
-        (&["--sizes", "200"], "must be in 1..200"),
+        (&["--sizes", "200"], "must be 1 to 199"),
         (&["--digits", "1,1"], "listed twice"),
     ];
     for (flags, message) in cases {

@@ -22,7 +22,7 @@ pub enum Precision {
 /// Lasso, Dirty model, multi-level Lasso, MTW and reweighted MTW, each selected by
 /// cross-validation. Rerunning the same command resumes an interrupted run.
 #[derive(Parser, Debug)]
-#[command(name = "digits_study", version, about, allow_negative_numbers = true)]
+#[command(name = "digits_study", version, allow_negative_numbers = true)]
 pub struct Cli {
     /// Random training/validation splits per training size [default: 50; --quick: 1].
     #[arg(long)]
@@ -175,7 +175,11 @@ fn check_sizes(sizes: &[usize], n_tasks: usize, folds: usize) -> Result<()> {
             return Err(Error::parameter(
                 "--sizes",
                 n,
-                &format!("training samples per digit must be in 1..{}", MfeatPix::PER_CLASS),
+                &format!(
+                    "training samples per digit must be 1 to {} (each digit keeps at least one \
+                     validation sample)",
+                    MfeatPix::PER_CLASS - 1
+                ),
             ));
         }
         if n * n_tasks < folds {

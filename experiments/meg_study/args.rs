@@ -39,7 +39,7 @@ pub enum SourcesArg {
 /// user's own with `--leadfield`). Each model keeps its best support-recovery AUC over its
 /// grid (oracle selection). Rerunning the same command resumes an interrupted run.
 #[derive(Parser, Debug)]
-#[command(name = "meg_study", version, about, allow_negative_numbers = true)]
+#[command(name = "meg_study", version, allow_negative_numbers = true)]
 pub struct Cli {
     /// Experiment(s) to run.
     #[arg(long, value_enum, default_value_t = ExperimentArg::All)]
