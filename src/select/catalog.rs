@@ -195,8 +195,6 @@ impl<T: Scalar> CatalogOptions<T> {
     }
 }
 
-/// `est` with the catalog's tolerance and iteration cap applied where they are set (the same
-/// value for outer and inner loops of nested solvers).
 /// The largest penalty `value` of `kind`'s grid, refused when it is not positive: then
 /// `Xᵀy` vanishes for every task (constant features or targets, or with `positive` no
 /// feature correlating positively), every penalty gives θ = 0, and a grid scaled by it would
@@ -214,6 +212,8 @@ fn penalty_limit<T: Scalar>(kind: ModelKind, name: &str, value: T) -> Result<f64
     ))
 }
 
+/// `est` with the catalog's tolerance and iteration cap applied where they are set (the same
+/// value for outer and inner loops of nested solvers).
 fn tuned<E, T: Scalar>(
     est: E,
     tol: Option<T>,
