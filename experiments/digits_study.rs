@@ -30,7 +30,9 @@ use std::time::Instant;
 
 use mtw::data::MfeatPix;
 use mtw::study::runner::run_files;
-use mtw::study::{load_results, merge_shards, run_trials, Row, RunOptions, Study, TrialKey};
+use mtw::study::{
+    counted, load_results, merge_shards, run_trials, Row, RunOptions, Study, TrialKey,
+};
 use mtw::{Error, Result, Scalar};
 
 use digits::args::{Cli, Precision};
@@ -131,11 +133,11 @@ fn run_study<T: Scalar>(
         eprintln!("digits_study: shard complete; run --merge once every shard is done");
     }
     eprintln!(
-        "digits_study: {} trials run, {} resumed, {:.1} s, {} threads",
-        outcome.trials_run,
+        "digits_study: {} run, {} resumed, {:.1} s, {}",
+        counted(outcome.trials_run, "trial"),
         outcome.trials_skipped,
         timer.elapsed().as_secs_f64(),
-        rayon::current_num_threads()
+        counted(rayon::current_num_threads(), "thread")
     );
     Ok(outcome.complete)
 }

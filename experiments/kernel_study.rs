@@ -55,7 +55,9 @@ use clap::Parser;
 use serde::Serialize;
 
 use mtw::ot::KernelStrategy;
-use mtw::study::{load_results, merge_shards, run_trials, RunOptions, Shard, Study, TrialKey};
+use mtw::study::{
+    counted, load_results, merge_shards, run_trials, RunOptions, Shard, Study, TrialKey,
+};
 use mtw::{Error, Result};
 
 /// Command-line flags.
@@ -199,11 +201,11 @@ fn real_main(args: &Args) -> Result<bool> {
             eprintln!("kernel_study: shard complete; run --merge once every shard is done");
         }
         eprintln!(
-            "kernel_study: {} trials run, {} resumed, {:.1} s, {} threads",
-            outcome.trials_run,
+            "kernel_study: {} run, {} resumed, {:.1} s, {}",
+            counted(outcome.trials_run, "trial"),
             outcome.trials_skipped,
             timer.elapsed().as_secs_f64(),
-            rayon::current_num_threads()
+            counted(rayon::current_num_threads(), "thread")
         );
         Ok(outcome.complete)
     })

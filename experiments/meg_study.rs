@@ -58,7 +58,7 @@ use std::time::Instant;
 use mtw::meg::{SourceSpaceKind, SubjectDistribution};
 use mtw::model::mtw::Mtw;
 use mtw::study::runner::run_files;
-use mtw::study::{load_results, merge_shards, run_trials, Row, RunOptions, Study};
+use mtw::study::{counted, load_results, merge_shards, run_trials, Row, RunOptions, Study};
 use mtw::{Error, Result, Scalar};
 
 use meg_study::args::{Cli, SourcesArg};
@@ -213,10 +213,10 @@ fn run_all<T: Scalar>(
         let keys = config.keys();
         let timer = Instant::now();
         eprintln!(
-            "meg_study: {}: {} trials, {} models",
+            "meg_study: {}: {}, {}",
             config.experiment,
-            keys.len(),
-            config.models.len()
+            counted(keys.len(), "trial"),
+            counted(config.models.len(), "model")
         );
         let outcome = run_trials(&study, &exp_dir, &options, &keys, |key, _rng| {
             let outcome = run_trial(config, operators, &catalog, cli.seed, key)?;
@@ -258,9 +258,9 @@ fn run_all<T: Scalar>(
         }
         all_complete &= outcome.complete;
         eprintln!(
-            "meg_study: {}: {} trials run, {} resumed, {:.1} s",
+            "meg_study: {}: {} run, {} resumed, {:.1} s",
             config.experiment,
-            outcome.trials_run,
+            counted(outcome.trials_run, "trial"),
             outcome.trials_skipped,
             timer.elapsed().as_secs_f64()
         );

@@ -29,7 +29,8 @@ use mtw::ot::{GroundMetric, KernelStrategy};
 use mtw::select::{oracle, CatalogOptions, Goal, Hyper, ModelKind};
 use mtw::sim::{Design, OverlapConfig, OverlapSimulator};
 use mtw::study::{
-    self, Layout, LineChart, Measurement, RunOptions, Shard, Study, SummaryColumns, TrialKey,
+    self, counted, Layout, LineChart, Measurement, RunOptions, Shard, Study, SummaryColumns,
+    TrialKey,
 };
 use mtw::Scalar;
 
@@ -189,8 +190,8 @@ fn run(args: Args) -> Result<()> {
         write_outputs(&outcome.rows, &layout, &args.out)?;
     }
     eprintln!(
-        "overlap_study: {} trials run, {} resumed, {:.1} s",
-        outcome.trials_run,
+        "overlap_study: {} run, {} resumed, {:.1} s",
+        counted(outcome.trials_run, "trial"),
         outcome.trials_skipped,
         timer.elapsed().as_secs_f64()
     );

@@ -116,6 +116,7 @@ pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod table;
+pub mod wording;
 
 pub use cli::parse_args;
 pub use config::{RunInfo, Study};
@@ -139,3 +140,4 @@ pub use summary::{
     summarize, write_summary_csv, write_summary_table, SummaryColumns, SummaryRow, SUMMARY_FILE,
 };
 pub use table::comparable_csv;
+pub use wording::counted;

@@ -32,6 +32,7 @@ use crate::study::seed::trial_rng;
 use crate::study::shard::{run_file, trials_file, Shard};
 use crate::study::summary::{summarize, write_summary_csv, SUMMARY_FILE};
 use crate::study::table::{comparable_csv, read_trials, write_trials, TrialWriter};
+use crate::study::wording::counted;
 
 /// How to run: which shard, whether to replace other results, whether to show progress.
 #[derive(Clone, Debug, Default)]
@@ -126,10 +127,10 @@ where
     let loaded = read_trials(&trials_path, layout)?;
     if loaded.repaired() {
         eprintln!(
-            "{}: dropped a partial last line ({}) and {} incomplete trial(s); they will rerun",
+            "{}: dropped a partial last line ({}) and {}; they will rerun",
             trials_path.display(),
             loaded.dropped_partial_line,
-            loaded.dropped_incomplete.len()
+            counted(loaded.dropped_incomplete.len(), "incomplete trial")
         );
         write_trials(&trials_path, &loaded.rows, layout)?;
     }
@@ -151,7 +152,8 @@ where
     // Said whether or not a progress bar follows: a run logged to a file shows at once what
     // it is doing, and a resumed run says what it kept.
     if done.is_empty() {
-        eprintln!("{}: {} trials to run into {}", study.name(), pending.len(), out_dir.display());
+        let count = counted(pending.len(), "trial");
+        eprintln!("{}: {count} to run into {}", study.name(), out_dir.display());
     } else {
         eprintln!(
             "{}: resuming: {} of {} trials already recorded in {}; {} to run",
