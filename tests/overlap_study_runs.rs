@@ -104,7 +104,7 @@ fn killed_then_resumed_equals_uninterrupted() {
     child.wait().unwrap();
 
     let stderr = run_ok(&killed, &["--threads", "1"]);
-    assert!(stderr.contains("trials run"), "{stderr}");
+    assert!(stderr.contains(" run, ") && stderr.contains(" resumed, "), "{stderr}");
     assert_eq!(sorted_trials(&full), sorted_trials(&killed));
 }
 

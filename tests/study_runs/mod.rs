@@ -71,14 +71,19 @@ pub fn last_line(path: &Path) -> String {
     text.lines().last().unwrap().to_string()
 }
 
-/// `(run, resumed)` from the `"… N trials run, M resumed …"` line of `prefix` in stderr.
+/// `(run, resumed)` from the `"… N trials run, M resumed …"` line (`1 trial run` for one) of
+/// `prefix` in stderr.
 pub fn resume_counts(stderr: &str, prefix: &str) -> (usize, usize) {
+    let is_count = |w: &[&str]| matches!(w, ["trial" | "trials", "run,"]);
     let line = stderr
         .lines()
-        .find(|l| l.starts_with(prefix) && l.contains(" trials run, "))
+        .find(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            l.starts_with(prefix) && words.windows(2).any(is_count)
+        })
         .unwrap_or_else(|| panic!("no {prefix:?} summary line in: {stderr}"));
     let words: Vec<&str> = line.split_whitespace().collect();
-    let at = words.windows(2).position(|w| w == ["trials", "run,"]).unwrap();
+    let at = words.windows(2).position(is_count).unwrap();
     assert!(words[at + 3].starts_with("resumed"), "{line}");
     let run: usize = words[at - 1].parse().unwrap();
     let resumed: usize = words[at + 2].parse().unwrap();
