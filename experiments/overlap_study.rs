@@ -262,6 +262,7 @@ fn config(args: &Args) -> Result<Config> {
             return Err(Error::parameter(name, 0, "must be >= 1"));
         }
     }
+    study::trial_count("trials", trials, args.overlaps.len())?;
     if grid_size < 2 {
         // One point is λ_max alone, where every sparse model returns θ = 0.
         return Err(Error::parameter("grid-size", grid_size, "must be >= 2"));

@@ -104,6 +104,7 @@ pub mod glyphs;
 pub mod heatmap;
 pub mod key;
 pub mod layout;
+pub mod limits;
 pub mod merge;
 pub mod models;
 pub mod paired;
@@ -123,6 +124,7 @@ pub use config::{RunInfo, Study};
 pub use heatmap::{Image, ImageGrid};
 pub use key::{Measurement, Row, TrialKey};
 pub use layout::Layout;
+pub use limits::{trial_count, MAX_TRIALS};
 pub use merge::{merge_shards, MergeOutcome};
 pub use models::ModelTable;
 pub use paired::{
