@@ -107,14 +107,21 @@ fn f32_baselines_converge_to_the_tolerance_f32_can_reach() {
         let error: f64 = row[column(&header, "error")].parse().unwrap();
         assert!(error < 0.5, "{model} error {error}");
     }
+    // run.json records the tolerances used, not the f64 ones asked for.
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["config"]["baseline_tol"], 1e-5, "{}", run["config"]);
+    assert_eq!(run["config"]["mtw"]["tol_ot"], 1e-5);
 }
 
 #[test]
 fn bad_flags_and_data_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["--digits", "3"], "at least two digits"),
+        // Listing this many trials would exhaust memory: refused before.
+        (&["--splits", "99999999999999"], "a run takes at most 1000000"),
         (&["--sizes", "200"], "must be 1 to 199"),
         (&["--digits", "1,1"], "listed twice"),
     ];

@@ -17,6 +17,18 @@ pub enum Precision {
     F32,
 }
 
+impl Precision {
+    /// The smallest tolerance a fit at this precision can meet: [`mtw::Scalar::default_tol`]
+    /// (1e-8 in f64, 1e-5 in f32). A relative duality gap of 1e-8 is below f32's resolution
+    /// (ε ≈ 1.2e-7): f32 fits asked for it would run to their iteration caps.
+    pub fn tol_floor(self) -> f64 {
+        match self {
+            Precision::F64 => 1e-8,
+            Precision::F32 => 1e-5,
+        }
+    }
+}
+
 /// Regenerates section 4.2 of the paper (Figure 3): misclassification of handwritten digits
 /// 0–5 against the number of training samples per digit, for the independent Lasso, group
 /// Lasso, Dirty model, multi-level Lasso, MTW and reweighted MTW, each selected by
@@ -95,10 +107,17 @@ impl Cli {
         if splits == 0 {
             return Err(Error::parameter("--splits", 0, "needs at least one split"));
         }
+        mtw::study::trial_count("--splits", splits, sizes.len())?;
         let precision = match self.precision {
             Precision::F64 => "f64",
             Precision::F32 => "f32",
         };
+        // Every tolerance is raised to the precision's floor, so run.json records those used.
+        let floor = self.precision.tol_floor();
+        let mut mtw = DigitsConfig::mtw_settings(quick);
+        for tol in [&mut mtw.tol, &mut mtw.tol_ot, &mut mtw.tol_reweighting] {
+            *tol = tol.max(floor);
+        }
         Ok(DigitsConfig {
             data: data_id,
             digits: self.digits.clone(),
@@ -110,9 +129,9 @@ impl Cli {
             quick,
             cv_metric: "misclassification",
             models: select_models(DigitsConfig::grids(quick), self.models.as_deref())?,
-            mtw: DigitsConfig::mtw_settings(quick),
-            baseline_tol: 1e-8,
-            mll_tol: 1e-4,
+            mtw,
+            baseline_tol: f64::max(1e-8, floor),
+            mll_tol: f64::max(1e-4, floor),
         })
     }
 }

@@ -127,8 +127,8 @@ pub struct DigitsConfig {
     /// MTW settings (MTW and reweighted MTW).
     pub mtw: MtwSettings,
     /// Stopping tolerance of the Lasso, group Lasso and Dirty fits (relative duality gap).
-    /// Every tolerance of the study is raised to the precision's default where below it
-    /// (1e-5 in f32; see `Models::new`).
+    /// Every tolerance of the study is raised to the precision's floor where below it
+    /// (1e-5 in f32; see `Precision::tol_floor`).
     pub baseline_tol: f64,
     /// Stopping tolerance of the multi-level Lasso (relative change of θ between
     /// alternations; its default 1e-8 made one CV take ~20 s at n = 10).

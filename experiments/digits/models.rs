@@ -31,12 +31,8 @@ pub struct Models<T: Scalar> {
 }
 
 impl<T: Scalar> Models<T> {
-    /// The MTW kernel for `settings` (metric, ε, γ) and the tolerances.
-    ///
-    /// Every tolerance is raised to at least [`Scalar::default_tol`] of `T` (1e-8 in f64, 1e-5
-    /// in f32): a relative duality gap of 1e-8 is below f32's resolution (ε ≈ 1.2e-7), so the
-    /// f32 baselines would otherwise run every fit to the epoch cap (group Lasso and Dirty took
-    /// 13× and 23× their f64 time on `--quick`). The f64 values are unchanged.
+    /// The MTW kernel for `settings` (metric, ε, γ) and the tolerances (already raised to
+    /// the precision's floor by `Args::config`).
     pub fn new(settings: &MtwSettings, baseline_tol: f64, mll_tol: f64) -> Result<Models<T>> {
         let metric = GroundMetric::<T>::grid_squared_euclidean(&settings.grid_shape)?
             .normalized_by_median()?;
@@ -44,8 +40,8 @@ impl<T: Scalar> Models<T> {
         let gamma = gamma_from_tau(&metric, T::of_f64(settings.tau))?;
         let mut params = MtwParams::new(T::zero(), T::zero(), epsilon, gamma);
         params.positive = settings.positive;
-        params.tol = at_precision(settings.tol);
-        params.tol_ot = at_precision(settings.tol_ot);
+        params.tol = T::of_f64(settings.tol);
+        params.tol_ot = T::of_f64(settings.tol_ot);
         params.max_iter_ot = settings.max_iter_ot;
         params.max_iter_cd = settings.max_iter_cd;
         params.max_iter = settings.max_iter;
@@ -53,8 +49,8 @@ impl<T: Scalar> Models<T> {
         Ok(Models {
             mtw,
             settings: settings.clone(),
-            baseline_tol: at_precision(baseline_tol),
-            mll_tol: at_precision(mll_tol),
+            baseline_tol: T::of_f64(baseline_tol),
+            mll_tol: T::of_f64(mll_tol),
         })
     }
 
@@ -85,17 +81,12 @@ impl<T: Scalar> Models<T> {
                 re.max_reweighting = self.settings.max_reweighting;
                 // As in the committed runs (see `CatalogOptions::estimator`).
                 re.stop_at_inner_precision = false;
-                re.tol_reweighting = at_precision(self.settings.tol_reweighting);
+                re.tol_reweighting = T::of_f64(self.settings.tol_reweighting);
                 Box::new(ColdStart(re))
             }
             other => return Err(Error::parameter("model", other, "is not a model of the study")),
         })
     }
-}
-
-/// `tol` in `T`, raised to the precision's default tolerance where it is below it.
-fn at_precision<T: Scalar>(tol: f64) -> T {
-    T::of_f64(tol).max(T::default_tol())
 }
 
 /// An estimator that ignores warm starts: every fit starts from the model's cold start.
