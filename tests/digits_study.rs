@@ -88,6 +88,21 @@ fn quick_run_writes_tables_and_figures_and_every_model_beats_chance() {
     let other = study(&out, &["--seed", "8"]);
     assert_eq!(other.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&other.stderr).contains("seed: 7 vs 8"));
+
+    // Plot-only says so when trials.csv has lost rows that run.json says were recorded.
+    let trials = std::fs::read_to_string(out.join("trials.csv")).unwrap();
+    let kept: Vec<&str> = trials.lines().take(trials.lines().count() - 1).collect();
+    std::fs::write(out.join("trials.csv"), kept.join("\n") + "\n").unwrap();
+    let redraw = study(&out, &["--seed", "7", "--plot-only"]);
+    let stderr = String::from_utf8_lossy(&redraw.stderr);
+    assert!(stderr.contains("holds 0 of the 1 trials"), "{stderr}");
+
+    // An unreadable run file is named as such, not as another configuration.
+    std::fs::write(out.join("run.json"), "{\"study\": \"dig").unwrap();
+    let corrupt = study(&out, &["--seed", "7"]);
+    assert_eq!(corrupt.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&corrupt.stderr);
+    assert!(stderr.contains("cannot be read") && !stderr.contains("configuration"), "{stderr}");
 }
 
 #[test]

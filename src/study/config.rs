@@ -180,8 +180,8 @@ fn json_differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
                 let sub = format!("{path}.{k}");
                 match (ma.get(k), mb.get(k)) {
                     (Some(x), Some(y)) => json_differences(&sub, x, y, out),
-                    (Some(x), None) => out.push(format!("{sub}: {x} vs (absent)")),
-                    (None, Some(y)) => out.push(format!("{sub}: (absent) vs {y}")),
+                    (Some(x), None) => out.push(format!("{sub}: {} vs (absent)", shown(x))),
+                    (None, Some(y)) => out.push(format!("{sub}: (absent) vs {}", shown(y))),
                     (None, None) => {}
                 }
             }
@@ -191,8 +191,23 @@ fn json_differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
                 json_differences(&format!("{path}[{i}]"), x, y, out);
             }
         }
-        _ if a != b => out.push(format!("{path}: {a} vs {b}")),
+        _ if a != b => out.push(format!("{path}: {} vs {}", shown(a), shown(b))),
         _ => {}
+    }
+}
+
+/// A JSON value short enough for one difference of an error message: a long array or object
+/// by its size (a grid of twelve ratios is unreadable inline), other long values cut.
+fn shown(value: &Value) -> String {
+    const LONGEST: usize = 60;
+    let text = value.to_string();
+    if text.chars().count() <= LONGEST {
+        return text;
+    }
+    match value {
+        Value::Array(items) => format!("[{} entries]", items.len()),
+        Value::Object(fields) => format!("{{{} fields}}", fields.len()),
+        _ => format!("{}…", text.chars().take(LONGEST - 1).collect::<String>()),
     }
 }
 
@@ -312,6 +327,17 @@ mod tests {
         let text = differences_text(&many);
         assert!(text.starts_with(&many[..5].join("; ")), "{text}");
         assert!(text.ends_with("; and 7 more") && !text.contains("grid[5]"), "{text}");
+    }
+
+    #[test]
+    fn long_values_in_a_difference_are_shown_by_their_size() {
+        let grid = |n: usize| serde_json::json!({ "ratios": vec![0.123_456_789_f64; n] });
+        let mut out = Vec::new();
+        json_differences("config", &grid(12), &grid(2), &mut out);
+        assert_eq!(out, ["config.ratios: [12 entries] vs [0.123456789,0.123456789]"]);
+        let long = serde_json::json!("x".repeat(100));
+        assert_eq!(shown(&long).chars().count(), 60);
+        assert!(shown(&long).ends_with('…'));
     }
 
     #[test]

@@ -241,13 +241,13 @@ impl Layout {
     pub fn parse(&self, fields: &csv::StringRecord) -> std::result::Result<Row, String> {
         let header = self.header();
         if fields.len() != header.len() {
-            return Err(format!("{} fields, expected {}", fields.len(), header.len()));
+            return Err(format!("has {} fields, expected {}", fields.len(), header.len()));
         }
         let num = |i: usize| -> std::result::Result<f64, String> {
-            fields[i].parse::<f64>().map_err(|_| format!("{} = {:?}", header[i], &fields[i]))
+            fields[i].parse::<f64>().map_err(|_| format!("bad {} = {:?}", header[i], &fields[i]))
         };
         let int = |i: usize| -> std::result::Result<usize, String> {
-            fields[i].parse::<usize>().map_err(|_| format!("{} = {:?}", header[i], &fields[i]))
+            fields[i].parse::<usize>().map_err(|_| format!("bad {} = {:?}", header[i], &fields[i]))
         };
         let key = TrialKey::new(&fields[0], num(1)?, int(2)?);
         let first_value = 4;

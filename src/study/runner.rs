@@ -126,11 +126,17 @@ where
     let trials_path = out_dir.join(trials_file(shard));
     let loaded = read_trials(&trials_path, layout)?;
     if loaded.repaired() {
+        let mut dropped = Vec::new();
+        if loaded.dropped_partial_line {
+            dropped.push("a partial last line".to_string());
+        }
+        if !loaded.dropped_incomplete.is_empty() {
+            dropped.push(counted(loaded.dropped_incomplete.len(), "incomplete trial"));
+        }
         eprintln!(
-            "{}: dropped a partial last line ({}) and {}; they will rerun",
+            "{}: dropped {} (an interrupted write); the trials they held will rerun",
             trials_path.display(),
-            loaded.dropped_partial_line,
-            counted(loaded.dropped_incomplete.len(), "incomplete trial")
+            dropped.join(" and ")
         );
         write_trials(&trials_path, &loaded.rows, layout)?;
     }
@@ -390,7 +396,17 @@ fn prepare_folder(dir: &Path, study: &Study, options: &RunOptions) -> Result<()>
     for path in run_files(dir)? {
         let differences = match RunInfo::read(&path) {
             Ok(info) => Study::of_run_info(&info).differences(study),
-            Err(e) => vec![format!("unreadable run file ({e})")],
+            Err(Error::Format { reason, .. }) if !options.overwrite => {
+                return Err(Error::format(
+                    &path,
+                    format!(
+                        "cannot be read ({reason}), so the results beside it cannot be checked \
+                         or resumed. Use another folder, or --overwrite to replace them"
+                    ),
+                ))
+            }
+            Err(e) if !options.overwrite => return Err(e),
+            Err(_) => vec!["unreadable run file".to_string()],
         };
         if differences.is_empty() {
             continue;
@@ -458,7 +474,7 @@ pub fn load_results(out_dir: &Path, study: Option<&Study>) -> Result<Vec<Row>> {
                 &run_path,
                 format!(
                     "records another configuration; differing settings (recorded vs \
-                     requested): {}",
+                     requested): {}. Give the flags of the recorded run, or another --out",
                     differences_text(&differences)
                 ),
             ));
@@ -473,7 +489,19 @@ pub fn load_results(out_dir: &Path, study: Option<&Study>) -> Result<Vec<Row>> {
         );
     }
     let layout = recorded_layout(&run_path, &info)?;
-    let mut rows = read_trials(&out_dir.join(trials_file(None)), layout)?.rows;
+    let trials_path = out_dir.join(trials_file(None));
+    let mut rows = read_trials(&trials_path, layout)?.rows;
+    let trials_read = rows.iter().map(|r| r.key.label()).collect::<HashSet<_>>().len();
+    if trials_read < info.trials_recorded {
+        eprintln!(
+            "{}: holds {} of the {} trials that {} records (rows lost since the run?); \
+             summarising what is there",
+            trials_path.display(),
+            trials_read,
+            info.trials_recorded,
+            run_path.display()
+        );
+    }
     sort_canonical(&mut rows);
     write_summary_csv(&out_dir.join(SUMMARY_FILE), &summarize(&rows))?;
     Ok(rows)

@@ -72,9 +72,8 @@ pub fn read_trials(path: &Path, layout: &Layout) -> Result<Loaded> {
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| Error::format(path, format!("line {line}: {e}")))?;
-        let row = layout
-            .parse(&record)
-            .map_err(|e| Error::format(path, format!("line {line}: bad {e}")))?;
+        let row =
+            layout.parse(&record).map_err(|e| Error::format(path, format!("line {line}: {e}")))?;
         rows.push(row);
     }
     // Count rows per trial and check against the trial_rows column.
