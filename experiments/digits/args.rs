@@ -52,7 +52,8 @@ pub struct Cli {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Models to compare, comma-separated, among lasso, group-lasso, dirty, mll, mtw and remtw
-    /// (tables and charts keep that order) [default: all six].
+    /// (tables and charts list them in this order, whatever order they are given in)
+    /// [default: all six].
     #[arg(long, value_delimiter = ',')]
     pub models: Option<Vec<String>>,
     /// Floating-point precision of the fits.
@@ -78,7 +79,8 @@ pub struct Cli {
     /// shard, an incomplete one and one of another configuration).
     #[arg(long, conflicts_with = "shard")]
     pub merge: bool,
-    /// Only rewrite summary.csv, splits.csv and the figures from the recorded results.
+    /// Only rewrite summary.csv, splits.csv, paired.csv and the figures from the recorded
+    /// results.
     #[arg(long, conflicts_with_all = ["merge", "shard"])]
     pub plot_only: bool,
     /// The mfeat-pix data file [default: the vendored data/mfeat-pix.txt].

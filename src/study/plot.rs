@@ -60,6 +60,18 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(23, 190, 207),
 ];
 
+/// The studies' models in the order of their [`PALETTE`] colours.
+const MODEL_COLOUR_ORDER: [&str; 7] =
+    ["lasso", "group-lasso", "dirty", "mll", "mtw", "remtw", "relasso"];
+
+/// The colour of the series at `position` named `name` (a legend name): each model of the
+/// studies keeps its own colour whichever subset a chart shows (`--models`); other series take
+/// the colour of their position.
+fn series_colour(position: usize, name: &str) -> RGBColor {
+    let slot = MODEL_COLOUR_ORDER.iter().position(|m| display_name(m) == name);
+    PALETTE[slot.unwrap_or(position) % PALETTE.len()]
+}
+
 /// One line of a chart: a model's mean per x with its confidence interval, and the trials.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
@@ -84,7 +96,8 @@ pub struct LineChart {
     pub x_label: String,
     /// y-axis label.
     pub y_label: String,
-    /// The lines, drawn in order with [`PALETTE`] colours.
+    /// The lines, drawn in order; a model keeps its colour, other lines take [`PALETTE`]
+    /// colours by position.
     pub series: Vec<Series>,
     /// Fixed y range, e.g. `(0, 1)` for an AUC; `None`: fitted to the data. It is the
     /// metric's range: confidence bars are clipped to it ([`clip_interval`]).
@@ -428,7 +441,7 @@ fn line_chart_on<DB: DrawingBackend>(
     let n = chart.series.len().max(1) as f64;
     let dodge_step = 0.012 * (x1 - x0);
     for (i, s) in chart.series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = series_colour(i, &s.name);
         let dx = (i as f64 - (n - 1.0) / 2.0) * dodge_step;
         ctx.draw_series(
             s.trials.iter().map(|&(x, v)| Circle::new((x + dx, v), 3, color.mix(0.22).filled())),
@@ -454,7 +467,7 @@ fn line_chart_on<DB: DrawingBackend>(
     // Legend in its own column: never hides data.
     let entry = TextStyle::from((FONT, 17).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     for (i, s) in chart.series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+        let color = series_colour(i, &s.name);
         let y = 40 + 30 * i as i32;
         legend
             .draw(&PathElement::new(vec![(8, y), (40, y)], color.stroke_width(3)))
@@ -468,6 +481,15 @@ fn line_chart_on<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_keeps_its_colour_in_any_subset_and_other_lines_go_by_position() {
+        assert_eq!(series_colour(0, "MTW"), PALETTE[4]);
+        assert_eq!(series_colour(4, "MTW"), PALETTE[4]);
+        assert_eq!(series_colour(1, "Lasso"), PALETTE[0]);
+        assert_eq!(series_colour(2, "4 subjects"), PALETTE[2]);
+        assert_eq!(series_colour(9, "dense f32"), PALETTE[1]);
+    }
 
     #[test]
     fn tick_labels_are_short() {
