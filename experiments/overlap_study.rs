@@ -171,12 +171,12 @@ fn run(args: Args) -> Result<()> {
 
     let timer = Instant::now();
     eprintln!(
-        "overlap_study: {} trials per level × {} levels, {} models, {} threads, into {} \
+        "overlap_study: {} per level × {}, {}, {}, into {} \
          (a progress bar shows on a terminal; rerun the same command to resume)",
-        config.trials,
-        config.overlaps.len(),
-        config.models.len(),
-        pool.current_num_threads(),
+        counted(config.trials, "trial"),
+        counted(config.overlaps.len(), "level"),
+        counted(config.models.len(), "model"),
+        counted(pool.current_num_threads(), "thread"),
         args.out.display()
     );
     let outcome = pool.install(|| match config.precision {

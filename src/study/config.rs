@@ -123,6 +123,9 @@ impl Study {
             serde_json::to_value(identity).unwrap_or(Value::Null)
         };
         json_differences("layout", &as_json(&self.layout), &as_json(&other.layout), &mut out);
+        // Settings a user types (`config.quick`, `config.folds`) before the entries of a grid
+        // they imply (`config.models[0][1].lambda_ratios`), which come by the dozen.
+        out.sort_by_key(|d| nesting_depth(d));
         out
     }
 }
@@ -194,6 +197,12 @@ fn json_differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         _ if a != b => out.push(format!("{path}: {} vs {}", shown(a), shown(b))),
         _ => {}
     }
+}
+
+/// How deep the setting a difference names lies: its `.` and `[` before the `:`.
+fn nesting_depth(difference: &str) -> usize {
+    let setting = difference.split(':').next().unwrap_or(difference);
+    setting.chars().filter(|c| matches!(c, '.' | '[')).count()
 }
 
 /// A JSON value short enough for one difference of an error message: a long array or object
@@ -330,6 +339,18 @@ mod tests {
     }
 
     #[test]
+    fn top_level_settings_are_listed_before_grid_entries() {
+        let a = serde_json::json!({ "grid": { "ratios": [1.0, 2.0] }, "quick": false });
+        let b = serde_json::json!({ "grid": { "ratios": [1.0, 3.0] }, "quick": true });
+        let study = |config: serde_json::Value| Study::new("toy", &config, 0).unwrap();
+        let differences = study(a).differences(&study(b));
+        assert_eq!(
+            differences,
+            ["config.quick: false vs true", "config.grid.ratios[1]: 2.0 vs 3.0"]
+        );
+    }
+
+    #[test]
     fn long_values_in_a_difference_are_shown_by_their_size() {
         let grid = |n: usize| serde_json::json!({ "ratios": vec![0.123_456_789_f64; n] });
         let mut out = Vec::new();
@@ -353,7 +374,7 @@ mod tests {
         let diff = a.differences(&b);
         assert_eq!(
             diff,
-            ["seed: 1 vs 2", "config.levels[1]: 0.25 vs 0.5", "config.n_trials: 10 vs 12"]
+            ["seed: 1 vs 2", "config.n_trials: 10 vs 12", "config.levels[1]: 0.25 vs 0.5"]
         );
         // A configuration read back from its run file is the same study.
         let info = RunInfo {

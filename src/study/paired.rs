@@ -159,7 +159,9 @@ pub fn write_paired_csv(
 }
 
 /// Writes `paired.csv` in `dir` for `metric` against `reference` when the reference model has
-/// rows; returns whether it did (a run without the reference has nothing to pair with).
+/// rows; returns whether it did. Without them there is nothing to pair with, and a
+/// `paired.csv` left from earlier rows (say, trials since lost from `trials.csv`) is removed
+/// rather than left to contradict the summary.
 pub fn write_paired_if_reference_ran(
     dir: &Path,
     rows: &[Row],
@@ -167,11 +169,16 @@ pub fn write_paired_if_reference_ran(
     reference: &str,
     columns: (Option<&str>, &str),
 ) -> Result<bool> {
+    let path = dir.join(PAIRED_FILE);
     if !rows.iter().any(|r| r.model == reference) {
-        return Ok(false);
+        return match std::fs::remove_file(&path) {
+            Ok(()) => Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io(&path, e)),
+        };
     }
     let paired = paired_differences(rows, metric, reference)?;
-    write_paired_csv(&dir.join(PAIRED_FILE), &paired, columns, reference)?;
+    write_paired_csv(&path, &paired, columns, reference)?;
     Ok(true)
 }
 
@@ -250,5 +257,20 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("n,model,reference,"), "{text}");
         assert!(text.contains("\n10,lasso,mtw,0.15,"), "{text}");
+    }
+
+    #[test]
+    fn rows_without_the_reference_remove_a_stale_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = vec![row(10.0, 0, "mtw", 0.1), row(10.0, 0, "lasso", 0.25)];
+        let columns = (None, "n");
+        assert!(write_paired_if_reference_ran(dir.path(), &rows, "error", "mtw", columns).unwrap());
+        assert!(dir.path().join(PAIRED_FILE).exists());
+        let lasso_only = &rows[1..];
+        let wrote = write_paired_if_reference_ran(dir.path(), lasso_only, "error", "mtw", columns);
+        assert!(!wrote.unwrap());
+        assert!(!dir.path().join(PAIRED_FILE).exists());
+        // Nothing to remove is fine too.
+        assert!(!write_paired_if_reference_ran(dir.path(), &[], "error", "mtw", columns).unwrap());
     }
 }
