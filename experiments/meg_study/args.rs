@@ -259,11 +259,7 @@ impl Cli {
         if trials == 0 {
             return Err(Error::parameter("trials", 0, "must be >= 1"));
         }
-        let x_levels = match &axis {
-            Axis::Overlap { levels, .. } => levels.len(),
-            Axis::Sources { levels, .. } => levels.len(),
-        };
-        mtw::study::trial_count("trials", trials, tasks.len().saturating_mul(x_levels))?;
+        mtw::study::trial_count("trials", trials, tasks.len().saturating_mul(axis.len()))?;
         Ok(ExperimentConfig {
             experiment: name.to_string(),
             operators: operators.clone(),

@@ -36,6 +36,16 @@ pub enum Axis {
     Sources { overlap: f64, levels: Vec<usize> },
 }
 
+impl Axis {
+    /// The number of x values.
+    pub fn len(&self) -> usize {
+        match self {
+            Axis::Overlap { levels, .. } => levels.len(),
+            Axis::Sources { levels, .. } => levels.len(),
+        }
+    }
+}
+
 /// Solver and grid settings (the same for every experiment of a run).
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct FitConfig {
